@@ -1,0 +1,1 @@
+"""Batches, HITs, judgments, quality control, aggregation and export."""

@@ -1,0 +1,1 @@
+"""The evidence search engine used inside HITs: providers, domain blocking, caching, logging."""

@@ -1,0 +1,1 @@
+"""Search models (query and result logs) arrive with the search engine."""

@@ -1,0 +1,5 @@
+"""truthcrowd: crowdsourced truthfulness assessments with server-side quality control."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,11 @@
+"""Root URL configuration."""
+
+from django.contrib import admin
+from django.urls import path
+
+from assessments.views import health
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", health, name="health"),
+]
