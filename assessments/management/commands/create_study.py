@@ -22,7 +22,7 @@ class Command(BaseCommand):
         try:
             batch = STUDIES[study](owner=user, slug=slug or study)
         except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages))
+            raise CommandError("; ".join(exc.messages)) from exc
         self.stdout.write(
             self.style.SUCCESS(
                 f"Batch {batch.slug!r}: {batch.statements.count()} statements, "

@@ -57,5 +57,7 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             lines = "\n".join(f"  {message}" for message in exc.messages)
-            raise CommandError(f"{path}: nothing imported, {len(exc.messages)} error(s):\n{lines}")
+            raise CommandError(
+                f"{path}: nothing imported, {len(exc.messages)} error(s):\n{lines}"
+            ) from exc
         self.stdout.write(self.style.SUCCESS(f"{path.name}: {summary}"))
