@@ -14,3 +14,6 @@ STORAGES = {
 # tests/test_celery_pipeline.py switches this off and drives a real worker through Redis.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# Serve static files from the finders; tests never run collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
