@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from assessments.models import Assignment, Statement
@@ -207,6 +207,11 @@ def search_perform(
 
 @transaction.atomic
 def _query_log(*, results: list[ResultItem] = (), **fields) -> SearchQuery:
+    if connection.vendor == "postgresql":
+        # A search log need not wait for its WAL flush: a database crash can lose the last
+        # fraction of a second of logs (never corrupt them), and the worker would search again.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
     search_query = SearchQuery(**fields)
     # Field checks only: the foreign keys are instances already loaded, and the database enforces
     # the check constraints; Django would spend four extra queries on every search re-checking them.
