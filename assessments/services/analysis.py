@@ -40,11 +40,12 @@ def analysis_options(*, analysis: BatchAnalysis) -> tuple[aggregation.Options, l
     methods = raw.get("latent_methods")
     if not isinstance(methods, list) or set(methods) - set(aggregation.LATENT_METHODS):
         errors.append(f"latent_methods must be a list drawn from {aggregation.LATENT_METHODS}")
-    for key in ("bootstrap_samples", "seed", "folds"):
+    for key in ("bootstrap_samples", "seed", "folds", "prediction_max_statements"):
         if not isinstance(raw.get(key), int) or raw[key] < 0:
             errors.append(f"{key} must be a non-negative integer")
-    if not isinstance(raw.get("include_gold"), bool):
-        errors.append("include_gold must be true or false")
+    for key in ("include_gold", "prediction"):
+        if not isinstance(raw.get(key), bool):
+            errors.append(f"{key} must be true or false")
     if errors:
         raise ValidationError({"options": errors})
     options = aggregation.Options(
@@ -53,6 +54,8 @@ def analysis_options(*, analysis: BatchAnalysis) -> tuple[aggregation.Options, l
         seed=raw["seed"],
         latent_methods=tuple(methods),
         folds=raw["folds"],
+        prediction=raw["prediction"],
+        prediction_max_statements=raw["prediction_max_statements"],
     )
     return options, statuses
 
