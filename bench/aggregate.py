@@ -110,7 +110,6 @@ def load(batch, datasets, fields, n_statements):
             JOIN assessments_statement s ON s.id = j.statement_id
             JOIN assessments_expertlevel l ON l.id = s.expert_level_id,
             unnest(%s::bigint[]) f
-            ORDER BY j.id, f
             """,
             [field_ids],
         )

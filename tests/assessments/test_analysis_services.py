@@ -210,3 +210,13 @@ def test_celery_settings_schedule_the_reconciler(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["analysis-reconcile"]
     assert entry["task"] == "assessments.tasks.analysis_reconcile_task"
     assert tasks.assignment_aggregate_task.name == "assessments.tasks.assignment_aggregate_task"
+
+
+def test_fixed_width_histogram_json_parses_back_to_the_counts():
+    import json
+
+    from assessments.services.analysis import _json_int_arrays
+
+    counts = np.array([[0, 3, 10, 0, 127], [5, 0, 0, 0, 0]])
+    text = _json_int_arrays(counts)
+    assert [json.loads(bytes(row)) for row in text] == counts.tolist()
