@@ -145,7 +145,7 @@ def statement_aggregates(
     statement_ids, codes = np.unique(judgments["statement"].to_numpy(), return_inverse=True)
     n_units = len(statement_ids)
     worker_weight = judgments["worker"].map(weights).fillna(PRIOR_WEIGHT).to_numpy()
-    frames = []
+    parts: dict[str, list] = {}
     for spec in fields:
         values = judgments[spec.slug].to_numpy(dtype=float)
         counts = value_counts(codes, values, spec.domain, n_units)
@@ -156,14 +156,18 @@ def statement_aggregates(
             codes[present], worker_weight[present] * values[present], minlength=n_units
         )
         with np.errstate(divide="ignore", invalid="ignore"):
-            weighted_mean = weighted / weight_sum
-        frame = pd.DataFrame({"statement": statement_ids, "field": spec.slug, **summary})
-        frame["weighted_mean"] = weighted_mean
-        frame["histogram"] = list(counts)
-        frames.append(frame[summary["n"] > 0])
-    if not frames:
-        return pd.DataFrame()
-    return pd.concat(frames, ignore_index=True)
+            summary["weighted_mean"] = weighted / weight_sum
+        keep = summary["n"] > 0
+        summary["statement"] = statement_ids
+        summary["field"] = np.full(n_units, spec.slug, dtype=object)
+        summary["histogram"] = np.empty(n_units, dtype=object)
+        summary["histogram"][:] = list(counts)
+        for key, array in summary.items():
+            parts.setdefault(key, []).append(array[keep])
+    columns = ["statement", "field", "n", "mean", "median", "sd", "majority", "weighted_mean"]
+    return pd.DataFrame(
+        {key: np.concatenate(parts[key]) if parts else [] for key in [*columns, "histogram"]}
+    )
 
 
 def latent_labels(
