@@ -450,29 +450,27 @@ def _agreement(by_field, fields, groups, options) -> dict:
 
 
 def _crowd_vs_expert(by_field, info, fields, groups, aggregations) -> dict:
-    expert = _expert_normalised(info)
+    expert = _expert_normalised(info).to_numpy(dtype=float)
+    level = info["expert_level"].to_numpy(dtype=float)
+    # Align every field's aggregates with `info` once; datasets are then boolean masks.
+    aligned = {spec.slug: by_field[spec.slug].reindex(info.index) for spec in fields}
     result = {}
     for dataset, ids in groups.items():
+        mask = info.index.isin(ids)
+        # Pooled datasets have scales of different lengths: compare on [0, 1].
+        target = expert[mask] if dataset == ALL_DATASETS else level[mask]
+        levels = sorted(np.unique(level[mask][~np.isnan(level[mask])]))
         result[dataset] = {}
         for aggregation in aggregations:
             result[dataset][aggregation] = {}
             for spec in fields:
-                crowd = by_field[spec.slug][aggregation].reindex(ids).to_numpy(dtype=float)
-                # Pooled datasets have scales of different lengths: compare on [0, 1].
-                target = (
-                    expert.reindex(ids)
-                    if dataset == ALL_DATASETS
-                    else info["expert_level"].reindex(ids)
-                ).to_numpy(dtype=float)
+                crowd = aligned[spec.slug][aggregation].to_numpy(dtype=float)[mask]
                 entry = correlations(crowd, target)
-                entry["accuracy"] = binary_accuracy(
-                    crowd, spec.midpoint, expert.reindex(ids).to_numpy(dtype=float)
-                )
+                entry["accuracy"] = binary_accuracy(crowd, spec.midpoint, expert[mask])
                 if dataset != ALL_DATASETS:
-                    levels = info["expert_level"].reindex(ids)
                     entry["by_level"] = {
-                        str(int(level)): five_numbers(crowd[(levels == level).to_numpy()])
-                        for level in sorted(levels.dropna().unique())
+                        str(int(value)): five_numbers(crowd[level[mask] == value])
+                        for value in levels
                     }
                 result[dataset][aggregation][spec.slug] = entry
     return result
