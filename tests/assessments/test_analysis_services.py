@@ -220,3 +220,41 @@ def test_fixed_width_histogram_json_parses_back_to_the_counts():
     counts = np.array([[0, 3, 10, 0, 127], [5, 0, 0, 0, 0]])
     text = _json_int_arrays(counts)
     assert [json.loads(bytes(row)) for row in text] == counts.tolist()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_serialise_and_give_one_result():
+    import threading
+
+    from django.db import connection
+
+    batch = analysis_data.study_batch()
+    _, _, assignments = analysis_data.populate(batch, n_workers=8, seed=6)
+    _fast(batch)
+    batch_recompute(batch=batch)
+    expected = _aggregates(batch)
+    errors = []
+
+    def run(work):
+        try:
+            work()
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(lambda: tasks.batch_recompute_task(batch.pk),)),
+        threading.Thread(target=run, args=(lambda: tasks.batch_recompute_task(batch.pk),)),
+        threading.Thread(
+            target=run, args=(lambda: tasks.assignment_aggregate_task(assignments[0].pk),)
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert _aggregates(batch) == expected
+    assert models.AgreementResult.objects.filter(batch=batch).count() == 3 * 3
