@@ -1,7 +1,11 @@
 """Celery tasks: thin wrappers that load by id and call one service."""
 
 from celery import shared_task
+from django.db import OperationalError
 
+from .models import Assignment, Batch
+from .selectors.analysis import analysis_pending
+from .services.analysis import assignment_aggregate, batch_recompute
 from .services.heartbeat import worker_heartbeat_record
 
 
@@ -9,3 +13,34 @@ from .services.heartbeat import worker_heartbeat_record
 def worker_heartbeat_task(self):
     """Record that a Celery worker is alive (scheduled on beat every minute)."""
     worker_heartbeat_record(hostname=self.request.hostname or "eager")
+
+
+# -- analysis ---------------------------------------------------------------------------------
+# The services are idempotent and serialise on the batch's analysis row, so acks_late
+# redelivery, retries and two copies of one task running at once are all harmless.
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
+def assignment_aggregate_task(assignment_id: int):
+    """Update the aggregates of the statements a completed assignment judged."""
+    assignment = Assignment.objects.select_related("batch").filter(pk=assignment_id).first()
+    if assignment is not None:
+        assignment_aggregate(assignment=assignment)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
+def batch_recompute_task(batch_id: int):
+    """Recompute every stored analysis result of a batch."""
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is not None:
+        batch_recompute(batch=batch)
+
+
+@shared_task(acks_late=True)
+def analysis_reconcile_task():
+    """Queue what was missed: unaggregated completed assignments, then stale batches (on beat)."""
+    assignment_ids, batch_ids = analysis_pending()
+    for assignment_id in assignment_ids:
+        assignment_aggregate_task.delay(assignment_id)
+    for batch_id in batch_ids:
+        batch_recompute_task.delay(batch_id)

@@ -1,5 +1,12 @@
 """The study data model, one module per concern."""
 
+from .analysis import (
+    AgreementResult,
+    AssignmentAggregation,
+    BatchAnalysis,
+    CrowdExpertResult,
+    StatementAggregate,
+)
 from .batches import AnswerField, Batch, HitDesign, Question, Questionnaire
 from .operations import WorkerHeartbeat
 from .statements import Dataset, ExpertLevel, Statement
@@ -14,11 +21,15 @@ from .work import (
 )
 
 __all__ = [
+    "AgreementResult",
     "AnswerField",
     "Assignment",
+    "AssignmentAggregation",
     "Attempt",
     "Batch",
+    "BatchAnalysis",
     "BehaviourEvent",
+    "CrowdExpertResult",
     "Dataset",
     "ExpertLevel",
     "HitDesign",
@@ -28,6 +39,7 @@ __all__ = [
     "Questionnaire",
     "QuestionnaireAnswer",
     "Statement",
+    "StatementAggregate",
     "Worker",
     "WorkerHeartbeat",
 ]

@@ -112,6 +112,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "assessments.tasks.worker_heartbeat_task", "schedule": 60.0},
+    # Catches HITs whose aggregation task was lost and refreshes batch-level analysis results.
+    "analysis-reconcile": {
+        "task": "assessments.tasks.analysis_reconcile_task",
+        "schedule": env.float("ANALYSIS_RECONCILE_INTERVAL_S", default=300.0),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,375 @@
+"""Analysis writes: full batch recompute, per-assignment update, results upserted idempotently."""
+
+import io
+import time
+
+import numpy as np
+import pandas as pd
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .. import aggregation
+from ..models import (
+    AgreementResult,
+    Assignment,
+    AssignmentAggregation,
+    Batch,
+    BatchAnalysis,
+    CrowdExpertResult,
+    Judgment,
+    StatementAggregate,
+)
+from ..models.analysis import default_analysis_options
+from ..selectors import analysis as selectors
+
+AGGREGATE_COLUMNS = ("n", "mean", "median", "sd", "histogram", "majority", "weighted_mean")
+FRAME_COLUMNS = ("statement", "field", "n", "mean", "median", "sd", "majority", "weighted_mean")
+LATENT_COLUMNS = ("dawid_skene", "glad", "mace")
+
+
+def analysis_options(*, analysis: BatchAnalysis) -> tuple[aggregation.Options, list[str]]:
+    """Return the validated options of `analysis` and the attempt statuses to include.
+
+    Raises ValidationError naming every bad option.
+    """
+    raw = default_analysis_options() | (analysis.options or {})
+    errors = []
+    statuses = raw.get("attempt_statuses")
+    if not isinstance(statuses, list) or not statuses:
+        errors.append("attempt_statuses must be a non-empty list of attempt statuses")
+    methods = raw.get("latent_methods")
+    if not isinstance(methods, list) or set(methods) - set(aggregation.LATENT_METHODS):
+        errors.append(f"latent_methods must be a list drawn from {aggregation.LATENT_METHODS}")
+    for key in ("bootstrap_samples", "seed", "folds", "prediction_max_statements"):
+        if not isinstance(raw.get(key), int) or raw[key] < 0:
+            errors.append(f"{key} must be a non-negative integer")
+    for key in ("include_gold", "prediction"):
+        if not isinstance(raw.get(key), bool):
+            errors.append(f"{key} must be true or false")
+    if errors:
+        raise ValidationError({"options": errors})
+    options = aggregation.Options(
+        include_gold=raw["include_gold"],
+        bootstrap_samples=raw["bootstrap_samples"],
+        seed=raw["seed"],
+        latent_methods=tuple(methods),
+        folds=raw["folds"],
+        prediction=raw["prediction"],
+        prediction_max_statements=raw["prediction_max_statements"],
+    )
+    return options, statuses
+
+
+def _locked_analysis(batch: Batch) -> BatchAnalysis:
+    # get_or_create then lock: two runs at once serialise on this row (SQLite serialises writers
+    # itself), so neither sees the other's half-written results.
+    BatchAnalysis.objects.get_or_create(batch=batch)
+    return BatchAnalysis.objects.select_for_update().get(batch=batch)
+
+
+@transaction.atomic
+def batch_recompute(*, batch: Batch) -> BatchAnalysis:
+    """Recompute every stored result of `batch` from its judgments and replace the old ones.
+
+    Idempotent: the same judgments give the same rows. Holds a lock on the batch's analysis row
+    for the whole run, so concurrent runs (and per-assignment updates) wait rather than interleave.
+    """
+    started = time.perf_counter()
+    analysis = _locked_analysis(batch)
+    options, statuses = analysis_options(analysis=analysis)
+    fields, specs, truth = selectors.analysis_fields(batch=batch)
+    frame = selectors.judgment_frame(batch=batch, fields=fields, attempt_statuses=statuses)
+    statements = selectors.statement_frame(statement_ids=selectors.batch_statement_ids(batch=batch))
+    result = (
+        aggregation.analyse(frame, statements, specs, truth, options)
+        if specs
+        else aggregation.Analysis(per_statement=pd.DataFrame())
+    )
+    field_ids = {f.slug: f.pk for f in fields}
+
+    StatementAggregate.objects.filter(batch=batch).delete()
+    _aggregates_insert(batch, result.per_statement, field_ids)
+    AgreementResult.objects.filter(batch=batch).delete()
+    AgreementResult.objects.bulk_create(
+        AgreementResult(
+            batch=batch,
+            dataset=dataset,
+            field_id=field_ids[slug],
+            alpha_interval=entry["interval"],
+            alpha_ordinal=entry["ordinal"],
+            interval_ci_low=(entry["interval_ci95"] or [None, None])[0],
+            interval_ci_high=(entry["interval_ci95"] or [None, None])[1],
+            ordinal_ci_low=(entry["ordinal_ci95"] or [None, None])[0],
+            ordinal_ci_high=(entry["ordinal_ci95"] or [None, None])[1],
+            n_statements=entry["n_statements"],
+            n_judgments=entry["n_judgments"],
+        )
+        for dataset, by_field in result.agreement.items()
+        for slug, entry in by_field.items()
+    )
+    CrowdExpertResult.objects.filter(batch=batch).delete()
+    CrowdExpertResult.objects.bulk_create(
+        CrowdExpertResult(
+            batch=batch,
+            dataset=dataset,
+            aggregation=name,
+            field_id=field_ids[slug],
+            n=entry["n"],
+            **{
+                key: entry[key]
+                for key in (
+                    "pearson",
+                    "pearson_p",
+                    "spearman",
+                    "spearman_p",
+                    "kendall",
+                    "kendall_p",
+                    "accuracy",
+                )
+            },
+            by_level=entry.get("by_level") or {},
+        )
+        for dataset, by_aggregation in result.crowd_vs_expert.items()
+        for name, by_field in by_aggregation.items()
+        for slug, entry in by_field.items()
+    )
+    now = timezone.now()
+    included = frame["assignment"].unique().tolist() if len(frame) else []
+    _assignments_mark(included, now)
+    analysis.is_stale = False
+    analysis.computed_at = now
+    analysis.n_judgments = result.n_judgments
+    analysis.n_statements = (
+        int(result.per_statement["statement"].nunique()) if len(result.per_statement) else 0
+    )
+    analysis.field_correlations = result.field_correlations
+    analysis.by_position = {str(k): v for k, v in result.by_position.items()}
+    analysis.prediction = result.prediction
+    analysis.duration_s = time.perf_counter() - started
+    analysis.full_clean()
+    analysis.save()
+    return analysis
+
+
+@transaction.atomic
+def assignment_aggregate(*, assignment: Assignment) -> list[int]:
+    """Update the aggregates of the statements `assignment` judged; return their ids.
+
+    Each touched statement is recomputed from all its included judgments, so the rows equal a
+    full recompute's (latent-truth columns excepted: those are batch-wide models and wait for the
+    next recompute, which the stale flag asks the reconciler for). Idempotent.
+    """
+    batch = assignment.batch
+    analysis = _locked_analysis(batch)
+    options, statuses = analysis_options(analysis=analysis)
+    fields, specs, truth = selectors.analysis_fields(batch=batch)
+    touched = sorted(
+        set(
+            Judgment.objects.filter(attempt__assignment=assignment).values_list(
+                "statement_id", flat=True
+            )
+        )
+    )
+    frame = selectors.judgment_frame(
+        batch=batch, fields=fields, attempt_statuses=statuses, statement_ids=touched
+    )
+    # A worker's weight comes from their gold judgments, which sit in their own assignment.
+    workers = frame["worker"].unique().tolist()
+    worker_frame = selectors.judgment_frame(
+        batch=batch, fields=fields, attempt_statuses=statuses, worker_ids=workers
+    )
+    statements = selectors.statement_frame(
+        statement_ids=set(touched) | set(worker_frame["statement"].tolist())
+    )
+    weights = aggregation.gold_weights(worker_frame, statements, truth) if specs else None
+    if not options.include_gold:
+        frame = frame[~frame["statement"].map(statements["is_gold"]).astype(bool)]
+    per_statement = (
+        aggregation.statement_aggregates(frame, specs, weights)
+        if specs and len(frame)
+        else pd.DataFrame(columns=["statement", "field"])
+    )
+    field_ids = {f.slug: f.pk for f in fields}
+    rows = [_aggregate_row(batch, record, field_ids) for record in _records(per_statement)]
+    StatementAggregate.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["batch", "statement", "field"],
+        update_fields=[*AGGREGATE_COLUMNS, "updated_at"],
+    )
+    keep = {(row.statement_id, row.field_id) for row in rows}
+    stale_ids = [
+        pk
+        for pk, statement_id, field_id in StatementAggregate.objects.filter(
+            batch=batch, statement_id__in=touched
+        ).values_list("pk", "statement_id", "field_id")
+        if (statement_id, field_id) not in keep
+    ]
+    StatementAggregate.objects.filter(pk__in=stale_ids).delete()
+    _assignments_mark([assignment.pk], timezone.now())
+    BatchAnalysis.objects.filter(pk=analysis.pk).update(is_stale=True)
+    return touched
+
+
+def _assignments_mark(assignment_ids: list[int], now) -> None:
+    AssignmentAggregation.objects.bulk_create(
+        [AssignmentAggregation(assignment_id=pk, aggregated_at=now) for pk in assignment_ids],
+        update_conflicts=True,
+        unique_fields=["assignment"],
+        update_fields=["aggregated_at"],
+        batch_size=5000,
+    )
+
+
+def _records(per_statement: pd.DataFrame):
+    columns = [*FRAME_COLUMNS, *(c for c in LATENT_COLUMNS if c in per_statement.columns)]
+    records = per_statement[columns].to_dict("records")
+    widths = per_statement["width"].to_numpy() if len(per_statement) else []
+    counts = per_statement.filter(like="count_").to_numpy(dtype=np.int64)
+    for record, width, row in zip(records, widths, counts, strict=True):
+        record["histogram"] = row[:width].tolist()
+    return records
+
+
+def _optional(value):
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else value
+
+
+def _aggregate_row(batch, record, field_ids) -> StatementAggregate:
+    return StatementAggregate(
+        batch=batch,
+        statement_id=int(record["statement"]),
+        field_id=field_ids[record["field"]],
+        n=int(record["n"]),
+        mean=float(record["mean"]),
+        median=float(record["median"]),
+        sd=_optional(float(record["sd"])),
+        histogram=record["histogram"],
+        majority=float(record["majority"]),
+        weighted_mean=float(record["weighted_mean"]),
+        **{c: _optional(record.get(c)) for c in LATENT_COLUMNS},
+    )
+
+
+def _aggregates_insert(batch: Batch, per_statement: pd.DataFrame, field_ids: dict) -> None:
+    if per_statement.empty:
+        return
+    if connection.vendor != "postgresql":
+        StatementAggregate.objects.bulk_create(
+            (_aggregate_row(batch, r, field_ids) for r in _records(per_statement)),
+            batch_size=2000,
+        )
+        return
+    # A million-judgment batch has ~900k aggregate rows: ORM inserts take minutes and even CSV
+    # formatting of the floats takes longer than the analysis, so the rows go in as binary COPY.
+    stream = _binary_copy_stream(batch.pk, per_statement, field_ids)
+    with connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {StatementAggregate._meta.db_table} ({', '.join(_COPY_COLUMNS)}) "
+            "FROM STDIN WITH (FORMAT binary)",
+            stream,
+        )
+
+
+_COPY_COLUMNS = (
+    "batch_id",
+    "statement_id",
+    "field_id",
+    "n",
+    "mean",
+    "median",
+    "sd",
+    "histogram",
+    "majority",
+    "weighted_mean",
+    *LATENT_COLUMNS,
+    "updated_at",
+)
+_BINARY_TYPES = {
+    "batch_id": ">i8",
+    "statement_id": ">i8",
+    "field_id": ">i8",
+    "n": ">i4",
+    "updated_at": ">i8",
+}
+_PG_EPOCH = np.datetime64("2000-01-01T00:00:00", "us")
+
+
+def _binary_copy_stream(batch_id: int, per_statement: pd.DataFrame, field_ids: dict) -> io.BytesIO:
+    """Encode aggregate rows in PostgreSQL's binary COPY format with vectorised numpy.
+
+    Rows are grouped by which nullable columns are NULL and by scale length, so each group has a
+    fixed-width record layout. Histograms are JSON arrays with space-padded counts (valid JSON of
+    fixed width); jsonb stores them normalised.
+    """
+    now_us = (np.datetime64(timezone.now().replace(tzinfo=None), "us") - _PG_EPOCH).astype(np.int64)
+    widths = per_statement["width"].to_numpy(np.int64)
+    columns = {
+        "batch_id": np.full(len(per_statement), batch_id),
+        "statement_id": per_statement["statement"].to_numpy(np.int64),
+        "field_id": per_statement["field"].map(field_ids).to_numpy(np.int64),
+        "n": per_statement["n"].to_numpy(np.int64),
+        "updated_at": np.full(len(per_statement), now_us),
+    }
+    for name in ("mean", "median", "sd", "majority", "weighted_mean", *LATENT_COLUMNS):
+        columns[name] = (
+            per_statement[name].to_numpy(np.float64)
+            if name in per_statement
+            else np.full(len(per_statement), np.nan)
+        )
+    nullable = ["sd", *LATENT_COLUMNS]
+    null_mask = np.stack([np.isnan(columns[c]) for c in nullable], axis=1)
+    pattern = null_mask @ (1 << np.arange(len(nullable))) + widths * (1 << len(nullable))
+    out = io.BytesIO()
+    out.write(b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big"))
+    for key in np.unique(pattern):
+        rows = np.flatnonzero(pattern == key)
+        nulls = dict(zip(nullable, null_mask[rows[0]], strict=True))
+        counts = aggregation.histograms(per_statement.iloc[rows], int(widths[rows[0]]))
+        text = _json_int_arrays(counts)
+        layout = [("fields", ">i2")]
+        for name in _COPY_COLUMNS:
+            layout.append((f"{name}_len", ">i4"))
+            if nulls.get(name):
+                continue
+            if name == "histogram":
+                layout += [("histogram_version", "u1"), ("histogram", f"S{text.shape[1]}")]
+            else:
+                layout.append((name, _BINARY_TYPES.get(name, ">f8")))
+        record = np.zeros(len(rows), dtype=np.dtype(layout))
+        record["fields"] = len(_COPY_COLUMNS)
+        for name in _COPY_COLUMNS:
+            if nulls.get(name):
+                record[f"{name}_len"] = -1
+            elif name == "histogram":
+                record["histogram_len"] = text.shape[1] + 1
+                record["histogram_version"] = 1
+                record["histogram"] = text.view(f"S{text.shape[1]}").ravel()
+            else:
+                record[f"{name}_len"] = np.dtype(_BINARY_TYPES.get(name, ">f8")).itemsize
+                record[name] = columns[name][rows]
+        out.write(record.tobytes())
+    out.write((-1).to_bytes(2, "big", signed=True))
+    out.seek(0)
+    return out
+
+
+def _json_int_arrays(counts: np.ndarray) -> np.ndarray:
+    """Return each row of non-negative ints as fixed-width JSON array bytes, e.g. b"[ 3, 0,10]"."""
+    n_rows, n_values = counts.shape
+    digits = max(1, len(str(int(counts.max())))) if counts.size else 1
+    width = 2 + n_values * digits + (n_values - 1)
+    text = np.full((n_rows, width), ord(" "), dtype=np.uint8)
+    text[:, 0], text[:, -1] = ord("["), ord("]")
+    for j in range(n_values):
+        start = 1 + j * (digits + 1)
+        if j:
+            text[:, start - 1] = ord(",")
+        for d in range(digits):
+            power = 10 ** (digits - 1 - d)
+            digit = (counts[:, j] // power) % 10
+            # Leading zeros become spaces; the last digit always prints.
+            shown = (counts[:, j] >= power) | (d == digits - 1)
+            text[:, start + d] = np.where(shown, ord("0") + digit, ord(" "))
+    return text
