@@ -1,5 +1,6 @@
 """The study data model, one module per concern."""
 
+from .allocation import HitSlot, PageServe
 from .batches import AnswerField, Batch, HitDesign, Question, Questionnaire
 from .operations import WorkerHeartbeat
 from .statements import Dataset, ExpertLevel, Statement
@@ -22,8 +23,10 @@ __all__ = [
     "Dataset",
     "ExpertLevel",
     "HitDesign",
+    "HitSlot",
     "Judgment",
     "JudgmentValue",
+    "PageServe",
     "Question",
     "Questionnaire",
     "QuestionnaireAnswer",

@@ -112,6 +112,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "assessments.tasks.worker_heartbeat_task", "schedule": 60.0},
+    "assignments-expire-stale": {
+        "task": "assessments.tasks.assignments_expire_stale_task",
+        "schedule": 60.0,
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
