@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
-from .. import allocation, quality
+from .. import allocation, quality, scales
 from ..hit_selectors import (
     Page,
     attempt_current,
@@ -338,7 +338,7 @@ def statement_answers_save(
     if unknown:
         raise ValidationError(f"Unknown fields: {', '.join(unknown)}.", code="unknown_field")
     parsed = {
-        slug: _scale_value(raw, fields[slug].values, slug)
+        slug: _scale_value(raw, scales.scale_values(fields[slug].scale), slug)
         for slug, raw in values.items()
         if raw not in ("", None)
     }
@@ -571,7 +571,7 @@ def submission_build(*, assignment: Assignment, attempt: Attempt, gate_names: se
     return quality.Submission(
         fields=[
             quality.FieldSpec(
-                slug=f.slug, values=tuple(f.values), requires_evidence=f.requires_evidence
+                slug=f.slug, values=tuple(scales.scale_values(f.scale)), requires_evidence=f.requires_evidence
             )
             for f in fields
         ],
