@@ -571,7 +571,9 @@ def submission_build(*, assignment: Assignment, attempt: Attempt, gate_names: se
     return quality.Submission(
         fields=[
             quality.FieldSpec(
-                slug=f.slug, values=tuple(scales.scale_values(f.scale)), requires_evidence=f.requires_evidence
+                slug=f.slug,
+                values=tuple(scales.scale_values(f.scale)),
+                requires_evidence=f.requires_evidence,
             )
             for f in fields
         ],

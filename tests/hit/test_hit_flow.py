@@ -8,12 +8,12 @@ import time_machine
 from assessments.models import (
     Assignment,
     Attempt,
+    HitSlot,
     Judgment,
     JudgmentValue,
     QuestionnaireAnswer,
     Statement,
 )
-from assessments.models import HitSlot
 
 from .walker import HitWalker
 

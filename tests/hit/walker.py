@@ -60,7 +60,7 @@ class HitWalker:
         if statement.is_gold:
             high = 2 if gold_ok else -2
             value = high if statement.gold_truth == "high" else -high
-            data["f-overall_truthfulness"] = str(value)
+            data[f"f-{self.batch.fields.get(is_gold_field=True).slug}"] = str(value)
         if self.batch.fields.filter(requires_evidence=True).exists():
             data["evidence_url"] = f"https://evidence.example/{page.position}"
         return data
