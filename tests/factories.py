@@ -10,6 +10,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"researcher{n}")
     is_staff = True
@@ -20,6 +21,7 @@ class DatasetFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Dataset
         django_get_or_create = ("name",)
+        skip_postgeneration_save = True
 
     name = "politifact"
 

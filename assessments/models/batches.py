@@ -190,7 +190,7 @@ class AnswerField(models.Model):
             raise ValidationError({"scale": errors})
 
     @property
-    def values(self) -> list[int]:
+    def scale_values(self) -> list[int]:
         return scales.scale_values(self.scale)
 
 

@@ -158,7 +158,7 @@ class JudgmentValue(models.Model):
     """One field's value in a judgment: narrow rows so aggregation is a GROUP BY, not JSON parsing."""
 
     judgment = models.ForeignKey(Judgment, on_delete=models.CASCADE, related_name="values")
-    field = models.ForeignKey(AnswerField, on_delete=models.PROTECT, related_name="values")
+    field = models.ForeignKey(AnswerField, on_delete=models.PROTECT, related_name="judgment_values")
     value = models.SmallIntegerField()
 
     class Meta:

@@ -1,0 +1,1 @@
+"""Reads: querysets and plain data, with their joins decided in one place."""
