@@ -154,3 +154,32 @@ def test_back_keeps_answers_and_next_requires_all(ipm_batch, client, clock):
     assert back["Location"].endswith("/p/4/")
     judgment = Judgment.objects.get(attempt__assignment=walker.assignment)
     assert judgment.values.count() == 8
+
+
+def test_evidence_gate_reads_the_workers_own_search_log(small_batch, client, clock, monkeypatch):
+    small_batch.quality_gates = [*small_batch.quality_gates, {"name": "evidence_from_serp"}]
+    small_batch.save()
+    seen = {}
+
+    def fake_inputs(*, assignment, judgments):
+        seen["statements"] = sorted(j.statement_id for j in judgments)
+        # the worker's SERP holds the link of every statement but the one at position 1
+        return {
+            j.statement_id: (
+                frozenset() if j.position == 1 else frozenset({j.evidence_url}),
+                False,
+            )
+            for j in judgments
+        }
+
+    monkeypatch.setattr("assessments.services.hits.evidence_inputs", fake_inputs)
+    walker = HitWalker(client, small_batch, clock)
+    walker.start()
+    walker.walk_to_final()
+    walker.submit()
+    results = walker.assignment.attempts.get(number=1).gate_results
+    failed = [r for r in results if not r["passed"]]
+    assert [(r["code"], r["pages"]) for r in failed] == [
+        ("evidence_not_from_search", ["statement 2"])
+    ]
+    assert seen["statements"] == sorted(walker.assignment.statement_order)
