@@ -24,6 +24,8 @@ _VIEW_ONLY = [
     "questionnaireanswer",
     "behaviourevent",
     "workerheartbeat",
+    "hitslot",
+    "pageserve",
 ]
 _VIEW_CHANGE = ["worker"]
 
