@@ -1,5 +1,6 @@
 """Server-rendered pages of the worker's HIT: entry, consent, pages, submit, result, event log."""
 
+import functools
 import json
 import re
 import uuid
@@ -11,6 +12,7 @@ from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import quality
@@ -44,6 +46,21 @@ MTURK_SUBMIT_HOSTS = ("https://www.mturk.com", "https://workersandbox.mturk.com"
 ANON_COOKIE = "tc_anon"
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 _FORM_KEYS = {"csrfmiddlewaretoken", "attempt", "action"}
+
+
+def mturk_frameable(view):
+    """Let MTurk (and only MTurk) show the page in its ExternalQuestion iframe."""
+
+    @xframe_options_exempt
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Content-Security-Policy"] = "frame-ancestors 'self' " + " ".join(
+            MTURK_SUBMIT_HOSTS
+        )
+        return response
+
+    return wrapped
 
 
 @dataclass(frozen=True)
@@ -125,6 +142,7 @@ def _gate_descriptions(batch: Batch) -> list[str]:
 
 
 @require_http_methods(["GET", "POST"])
+@mturk_frameable
 def hit_entry(request, batch_slug: str):
     """Show the task (MTurk preview), ask for consent, and start or resume the worker's HIT."""
     batch = get_object_or_404(Batch, slug=batch_slug)
@@ -184,6 +202,7 @@ def _closed_response(request, assignment: Assignment, exc: hits.HitError):
 
 
 @require_http_methods(["GET"])
+@mturk_frameable
 def hit_resume(request, batch_slug: str, token: str):
     """Send a (re)opening worker to the page they were on, or to their result."""
     assignment = assignment_get_by_token(batch_slug=batch_slug, token=token)
@@ -343,6 +362,7 @@ def _unknown_keys(post, allowed: set[str], prefix: str | None) -> list[str]:
 
 
 @require_http_methods(["GET", "POST"])
+@mturk_frameable
 def hit_page(request, batch_slug: str, token: str, index: int):
     """Show one page of the HIT, or take its answers (Next, Back, autosave, Submit)."""
     assignment = assignment_get_by_token(batch_slug=batch_slug, token=token)
@@ -471,6 +491,7 @@ def _after_submit(assignment: Assignment, outcome: hits.SubmitOutcome):
 
 
 @require_http_methods(["GET"])
+@mturk_frameable
 def hit_result(request, batch_slug: str, token: str):
     """Show the outcome: the completion code, or which kind of check failed and tries left."""
     assignment = assignment_get_by_token(batch_slug=batch_slug, token=token)

@@ -20,7 +20,6 @@ import csv
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import threading
@@ -238,19 +237,19 @@ def server_start(port: int, processes: int, threads: int) -> subprocess.Popen:
         cwd=ROOT,
         env=env,
     )
-    for _ in range(100):
+    for _ in range(60):
         try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
                 return server
-        except requests.ConnectionError:
-            time.sleep(0.2)
+        except requests.RequestException:
+            time.sleep(0.5)
     server.terminate()
     sys.exit("gunicorn did not start")
 
 
 def percentile(values, q):
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def report(stats: Stats, elapsed: float, workers: int, slug: str):

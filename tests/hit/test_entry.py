@@ -123,3 +123,12 @@ def test_no_free_slot_means_full(small_batch, client):
 
 def test_unknown_batch_is_404(db, client):
     assert client.get("/hit/nope/").status_code == 404
+
+
+def test_hit_pages_may_be_framed_by_mturk_only(small_batch, client):
+    response = client.get(f"/hit/{small_batch.slug}/", MTURK)
+    assert "X-Frame-Options" not in response
+    assert response["Content-Security-Policy"] == (
+        "frame-ancestors 'self' https://www.mturk.com https://workersandbox.mturk.com"
+    )
+    assert client.get("/admin/login/")["X-Frame-Options"] == "DENY"
