@@ -20,6 +20,7 @@ from .hit_selectors import (
     Page,
     assignment_get_by_token,
     assignment_pages,
+    attempt_current,
     attempt_serves,
     batch_fields,
     progress_index,
@@ -371,31 +372,29 @@ def hit_page(request, batch_slug: str, token: str, index: int):
         return _message(request, "No such page", "This page does not exist.", 404)
     page = pages[index]
     now = timezone.now()
-    autosave = request.method == "POST" and request.POST.get("action") == "autosave"
+    if request.method == "POST":
+        # The services check the assignment, the attempt and that the page was served, under
+        # the assignment's row lock.
+        return _page_post(request, assignment, pages, page, now)
     try:
         attempt = hits.assignment_open_check(assignment=assignment, now=now)
     except hits.HitError as exc:
-        if autosave:
-            return JsonResponse({"error": exc.message, "code": exc.code}, status=exc.status)
-        if request.method == "POST":
-            return _message(request, "This task cannot continue", exc.message, exc.status)
         return _closed_response(request, assignment, exc)
-    furthest = progress_index(pages, attempt_serves(attempt))
-    if request.method == "GET":
-        if index > furthest:
-            return HttpResponseRedirect(_hit_url(assignment, "page", index=furthest))
-        hits.page_serve_record(assignment=assignment, page=page, now=now)
-        return _render_page(request, assignment, attempt, pages, page)
-    return _page_post(request, assignment, attempt, pages, page, furthest, now)
+    serves = attempt_serves(attempt)
+    furthest = progress_index(pages, serves)
+    if index > furthest:
+        return HttpResponseRedirect(_hit_url(assignment, "page", index=furthest))
+    hits.page_serve_record(attempt=attempt, page=page, served=page.key in serves, now=now)
+    return _render_page(request, assignment, attempt, pages, page)
 
 
-def _page_post(request, assignment, attempt, pages, page, furthest, now):
+def _page_post(request, assignment, pages, page, now):
     post = request.POST
     action = post.get("action", "next")
     wanted = {"instructions": {"next"}, "final": {"back", "submit", "autosave"}}.get(
         page.kind, {"next", "back", "autosave"}
     )
-    if action not in wanted or page.index > furthest:
+    if action not in wanted:
         return _message(request, "Not allowed", "This action is not possible here.", 400)
     try:
         attempt_number = int(post.get("attempt", ""))
@@ -456,7 +455,7 @@ def _page_post(request, assignment, attempt, pages, page, furthest, now):
         return _render_page(
             request,
             assignment,
-            attempt,
+            attempt_current(assignment),
             pages,
             page,
             errors=_errors_of(exc),
