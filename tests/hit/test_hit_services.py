@@ -107,3 +107,21 @@ def test_concurrent_leasing_never_gives_a_slot_twice(small_batch):
     assert Counter(Assignment.objects.values_list("design_id", flat=True)) == {
         d.id: 10 for d in small_batch.designs.all()
     }
+
+
+def test_behaviour_log_is_append_only_and_tied_to_statements(small_batch):
+    assignment = start(small_batch, "A")
+    stored = hits.behaviour_events_record(
+        assignment=assignment,
+        events=[{"kind": "query", "position": 0, "payload": {"q": "x"}}, {"kind": "blur"}],
+        now=NOW,
+    )
+    assert stored == 2
+    query = assignment.events.get(kind="query")
+    assert query.statement_id == assignment.statement_order[0]
+    assert query.attempt == assignment.attempts.get()
+    with pytest.raises(ValidationError):
+        hits.behaviour_events_record(
+            assignment=assignment, events=[{"kind": "blur", "payload": {"x": "y" * 3000}}], now=NOW
+        )
+    assert assignment.events.count() == 2
