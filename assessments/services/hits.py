@@ -511,6 +511,20 @@ def questionnaire_answers_save(
 # ---------------------------------------------------------------- submit
 
 
+@transaction.atomic
+def assignment_comment_save(
+    *, assignment: Assignment, attempt_number: int, comment: str, now: datetime.datetime
+) -> None:
+    """Keep the final page's comment while the worker types or goes Back (saved again on submit)."""
+    locked = _assignment_lock(assignment.pk)
+    _attempt_for_input(assignment=locked, attempt_number=attempt_number, now=now)
+    comment = (comment or "").strip()
+    if len(comment) > MAX_TEXT_CHARS:
+        raise ValidationError({"comment": f"Please keep it under {MAX_TEXT_CHARS} characters."})
+    locked.comment = comment
+    locked.save(update_fields=["comment"])
+
+
 @dataclass(frozen=True)
 class SubmitOutcome:
     status: str  # passed / retry / failed
@@ -649,6 +663,8 @@ def assignment_submit(
     locked = _assignment_lock(assignment.pk)
     batch = locked.batch
     attempt = _attempt_for_input(assignment=locked, attempt_number=attempt_number, now=now)
+    if not PageServe.objects.filter(attempt=attempt, page="final").exists():
+        raise HitConflict("Submit from the last page of the task.", code="page_not_served")
     comment = (comment or "").strip()
     if len(comment) > MAX_TEXT_CHARS:
         raise ValidationError({"comment": f"Please keep it under {MAX_TEXT_CHARS} characters."})

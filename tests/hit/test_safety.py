@@ -172,3 +172,20 @@ def test_behaviour_events_are_appended_and_validated(walker, client):
     )
     assert client.get(url).status_code == 405
     assert BehaviourEvent.objects.count() == 2
+
+
+def test_submit_without_reaching_the_last_page_is_refused(walker, client):
+    final = walker.pages()[-1].index
+    response = client.post(walker.url(final), {"attempt": 1, "action": "submit"})
+    assert response.status_code == 409
+    attempt = walker.assignment.attempts.get()
+    assert attempt.status == "in_progress" and attempt.gate_results == []
+
+
+def test_final_comment_is_kept_when_going_back(walker, client):
+    final = walker.walk_to_final()
+    walker.get(final)
+    back = walker.post(final, {"comment": "half a thought"}, action="back")
+    assert back.status_code == 302
+    assert walker.assignment.comment == "half a thought"
+    assert b"half a thought" in walker.get(final).content
