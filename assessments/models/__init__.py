@@ -7,6 +7,7 @@ from .analysis import (
     CrowdExpertResult,
     StatementAggregate,
 )
+from .allocation import HitSlot, PageServe
 from .batches import AnswerField, Batch, HitDesign, Question, Questionnaire
 from .operations import WorkerHeartbeat
 from .statements import Dataset, ExpertLevel, Statement
@@ -33,8 +34,10 @@ __all__ = [
     "Dataset",
     "ExpertLevel",
     "HitDesign",
+    "HitSlot",
     "Judgment",
     "JudgmentValue",
+    "PageServe",
     "Question",
     "Questionnaire",
     "QuestionnaireAnswer",
