@@ -330,3 +330,7 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Researcher API tokens (created and revoked here).
+from .api import admin as api_admin  # noqa: E402, F401
