@@ -25,6 +25,8 @@ def _pseudonym(worker) -> str:
 
 
 class BatchSerializer(serializers.ModelSerializer):
+    # URL fields may be blank, which OpenAPI's "uri" format does not allow: plain strings.
+    completion_url = serializers.CharField(read_only=True)
     owner = serializers.CharField(source="owner.get_username", read_only=True)
     shared_with = serializers.SerializerMethodField()
 
@@ -57,6 +59,7 @@ class DatasetSerializer(serializers.ModelSerializer):
 
 
 class StatementSerializer(serializers.ModelSerializer):
+    source_url = serializers.CharField()
     dataset = serializers.CharField(source="dataset.name")
     expert_label = serializers.CharField(source="expert_level.label", allow_null=True, default=None)
     expert_ordinal = serializers.IntegerField(
@@ -99,6 +102,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 
 class JudgmentSerializer(serializers.ModelSerializer):
+    evidence_url = serializers.CharField()
     batch = serializers.IntegerField(source="attempt.assignment.batch_id")
     assignment = serializers.IntegerField(source="attempt.assignment_id")
     worker_id = serializers.SerializerMethodField()

@@ -1,6 +1,7 @@
 """Researcher API views: thin wrappers that call one selector or service each."""
 
 import datetime
+import re
 import tempfile
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
@@ -30,6 +31,7 @@ from ..services.batch_config import (
 )
 from . import filters, serializers
 from .permissions import IsBatchOwnerOrReadOnly, IsResearcher, TokenRateThrottle
+from .schema import ResearcherAutoSchema
 
 
 def api_exception_handler(exc, context):
@@ -48,13 +50,25 @@ class ResearcherApiMixin:
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     pagination_class = filters.IdCursorPagination
     ordering = ["id"]
+    schema = ResearcherAutoSchema()
+    # Any path segment reaches the view, so a malformed id is a JSON 404, not Django's HTML one.
+    lookup_value_regex = "[^/]+"
 
     def get_exception_handler(self):
         return api_exception_handler
 
+    def get_object(self):
+        # Ids are 64-bit keys; anything else cannot exist (and would overflow SQLite).
+        value = str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, ""))
+        if not re.fullmatch(r"[0-9]{1,18}", value):
+            raise exceptions.NotFound()
+        return super().get_object()
+
 
 class ResearcherApiRootView(ResearcherApiMixin, routers.APIRootView):
     """The browsable API's entry page: the list of endpoints, for researchers only."""
+
+    schema = None  # a page of links, not an operation
 
 
 class ApiRouter(routers.DefaultRouter):
@@ -92,6 +106,7 @@ class BatchViewSet(
 
     queryset = models.Batch.objects.none()  # for the schema; get_queryset scopes rows
     serializer_class = serializers.BatchSerializer
+    parser_classes = [JSONParser]
     permission_classes = [IsResearcher, IsBatchOwnerOrReadOnly]
     filterset_class = filters.BatchFilter
     ordering_fields = ["id", "created_at", "updated_at"]
@@ -175,7 +190,7 @@ class BatchViewSet(
     @action(
         detail=True,
         methods=["get"],
-        url_path=r"exports/(?P<kind>[a-z]+)/(?P<file_format>[a-z]+)",
+        url_path=r"exports/(?P<kind>[^/]+)/(?P<file_format>[^/]+)",
         **_FILE_ACTION,
     )
     def export(self, request, pk=None, kind=None, file_format=None):

@@ -36,12 +36,15 @@ class Pseudonymiser:
         return self._known[key]
 
 
-def _keyset_chunks(queryset: QuerySet, fields: tuple[str, ...], chunk_size: int) -> Iterator[list]:
+def _keyset_chunks(
+    queryset: QuerySet, fields: tuple[str, ...], chunk_size: int | None
+) -> Iterator[list]:
     """Yield lists of (pk, *fields) tuples in pk order, one bounded query per chunk.
 
     Keyset pagination rather than a server-side cursor: memory stays bounded on every backend and
     no transaction is held open while a slow client downloads.
     """
+    chunk_size = chunk_size or EXPORT_CHUNK_SIZE
     last = 0
     while True:
         chunk = list(
@@ -130,7 +133,7 @@ _JUDGMENT_FIELDS = (
 
 
 def judgment_export_rows(
-    batch: Batch, *, salt: str | None = None, chunk_size: int = EXPORT_CHUNK_SIZE
+    batch: Batch, *, salt: str | None = None, chunk_size: int | None = None
 ) -> Iterator[tuple]:
     """Yield one row per judgment of `batch` (worker x statement x attempt), in judgment_export_columns order.
 
@@ -185,7 +188,7 @@ WORKER_COLUMNS = (
 
 
 def worker_export_rows(
-    batch: Batch, *, salt: str | None = None, chunk_size: int = EXPORT_CHUNK_SIZE
+    batch: Batch, *, salt: str | None = None, chunk_size: int | None = None
 ) -> Iterator[tuple]:
     """Yield one row per worker (assignment) of `batch`, in WORKER_COLUMNS order."""
     pseudonym = Pseudonymiser(salt)
@@ -214,7 +217,7 @@ ANSWER_COLUMNS = (
 
 
 def answer_export_rows(
-    batch: Batch, *, salt: str | None = None, chunk_size: int = EXPORT_CHUNK_SIZE
+    batch: Batch, *, salt: str | None = None, chunk_size: int | None = None
 ) -> Iterator[tuple]:
     """Yield one row per questionnaire answer of `batch`, in ANSWER_COLUMNS order."""
     pseudonym = Pseudonymiser(salt)
@@ -239,7 +242,7 @@ EVENT_COLUMNS = (
 
 
 def event_export_rows(
-    batch: Batch, *, salt: str | None = None, chunk_size: int = EXPORT_CHUNK_SIZE
+    batch: Batch, *, salt: str | None = None, chunk_size: int | None = None
 ) -> Iterator[tuple]:
     """Yield one row per behaviour event of `batch`, in EVENT_COLUMNS order."""
     pseudonym = Pseudonymiser(salt)
