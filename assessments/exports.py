@@ -8,9 +8,6 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 KINDS = ("string", "integer", "float", "boolean", "datetime", "json")
 
 
@@ -167,14 +164,17 @@ class JsonlWriter(Writer):
             yield ("\n".join(lines) + "\n").encode()
 
 
-_ARROW_TYPES = {
-    "string": pa.string(),
-    "integer": pa.int64(),
-    "float": pa.float64(),
-    "boolean": pa.bool_(),
-    "datetime": pa.timestamp("us", tz="UTC"),
-    "json": pa.string(),
-}
+def _arrow_type(kind: str):
+    import pyarrow as pa
+
+    return {
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "float": pa.float64(),
+        "boolean": pa.bool_(),
+        "datetime": pa.timestamp("us", tz="UTC"),
+        "json": pa.string(),
+    }[kind]
 
 
 @register_writer
@@ -187,9 +187,13 @@ class ParquetWriter(Writer):
     rows_per_chunk = 20000
 
     def stream(self, rows):
+        # Imported here: pyarrow adds tens of MB to every web process that never writes Parquet.
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         schema = pa.schema(
             [
-                pa.field(c.name, _ARROW_TYPES[c.kind], metadata={"description": c.description})
+                pa.field(c.name, _arrow_type(c.kind), metadata={"description": c.description})
                 for c in self.columns
             ]
         )
@@ -213,7 +217,9 @@ class ParquetWriter(Writer):
         yield sink.drain()
 
     @staticmethod
-    def _table(schema: pa.Schema, chunk: list) -> pa.Table:
+    def _table(schema, chunk: list):
+        import pyarrow as pa
+
         columns = zip(*chunk, strict=True)
         return pa.table(
             [pa.array(values, type=f.type) for values, f in zip(columns, schema, strict=True)],
