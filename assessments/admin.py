@@ -407,3 +407,5 @@ class PageServeAdmin(ReadOnlyAdmin):
     list_display = ["attempt", "page", "first_served_at", "answered_at", "completed_at"]
     list_filter = ["attempt__assignment__batch"]
     list_select_related = ["attempt__assignment__batch", "attempt__assignment__worker"]
+# Researcher API tokens (created and revoked here).
+from .api import admin as api_admin  # noqa: E402, F401

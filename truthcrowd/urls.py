@@ -10,4 +10,5 @@ urlpatterns = [
     path("healthz", health, name="health"),
     path("search/", include("search.urls", namespace="search")),
     path("hit/", include("assessments.hit_urls")),
+    path("api/", include("assessments.api.urls")),
 ]

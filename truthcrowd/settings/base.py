@@ -174,3 +174,33 @@ BRAVE_SEARCH_API_KEY = env("BRAVE_SEARCH_API_KEY", default="")
 BING_SEARCH_URL = env("BING_SEARCH_URL", default="")
 BING_SEARCH_API_KEY = env("BING_SEARCH_API_KEY", default="")
 BING_SEARCH_MARKET = env("BING_SEARCH_MARKET", default="en-US")
+# Researcher REST API (assessments/api, docs/api.md): token and session auth, per-token throttle.
+INSTALLED_APPS += [
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+]
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="3600/hour")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "truthcrowd researcher API",
+    "DESCRIPTION": (
+        "Read batches and what workers produced, download exports and study data packages, "
+        "create batches. Authenticate with `Authorization: Token <key>` (tokens are created "
+        "and revoked in the admin) or an admin session."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "BatchStatusEnum": "assessments.models.Batch.Status",
+        "AssignmentStatusEnum": "assessments.models.Assignment.Status",
+        "AttemptStatusEnum": "assessments.models.Attempt.Status",
+    },
+}

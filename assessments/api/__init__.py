@@ -1,0 +1,1 @@
+"""The researcher REST API: reads, bulk exports, study data packages and batch writes."""

@@ -1,0 +1,150 @@
+"""Query-string filters and cursor pagination for the researcher API (django-filter)."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+
+from ..models import (
+    AnswerField,
+    Assignment,
+    Attempt,
+    Batch,
+    BehaviourEvent,
+    Judgment,
+    QuestionnaireAnswer,
+    Statement,
+)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An integer id; one beyond 64 bits matches nothing (passing it on would overflow SQLite)."""
+
+    field_class = forms.IntegerField
+
+    def filter(self, qs, value):
+        if value is not None and not -(2**63) <= value < 2**63:
+            return qs.none()
+        return super().filter(qs, value)
+
+
+class IdCursorPagination(CursorPagination):
+    """Stable pages over growing tables: the cursor is the last id, so new rows never shift pages."""
+
+    ordering = "id"
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+    def get_page_size(self, request):
+        # DRF silently falls back to the default on a bad page_size; say so instead.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            raise ValidationError(
+                {self.page_size_query_param: f"Give an integer from 1 to {self.max_page_size}."}
+            )
+        return size
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
+        return parameters
+
+
+class BatchFilter(django_filters.FilterSet):
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Batch
+        fields = ["slug", "status"]
+
+
+class StatementFilter(django_filters.FilterSet):
+    batch = django_filters.NumberFilter(
+        method="filter_batch", label="In the pool or gold set of batch"
+    )
+    dataset = django_filters.CharFilter(field_name="dataset__name")
+    expert_label = django_filters.CharFilter(field_name="expert_level__label")
+
+    class Meta:
+        model = Statement
+        fields = ["batch", "dataset", "external_id", "is_gold", "party", "expert_label"]
+
+    def filter_batch(self, queryset, name, value):
+        if not -(2**63) <= value < 2**63:
+            return queryset.none()
+        return queryset.filter(Q(batches=value) | Q(gold_in_batches=value)).distinct()
+
+
+class AnswerFieldFilter(django_filters.FilterSet):
+    batch = IdFilter(field_name="batch")
+
+    class Meta:
+        model = AnswerField
+        fields = ["batch", "slug", "measurement"]
+
+
+class AssignmentFilter(django_filters.FilterSet):
+    batch = IdFilter(field_name="batch")
+
+    class Meta:
+        model = Assignment
+        fields = ["batch", "status", "is_imported"]
+
+
+class JudgmentFilter(django_filters.FilterSet):
+    batch = IdFilter(field_name="attempt__assignment__batch")
+    assignment = IdFilter(field_name="attempt__assignment")
+    statement_id = django_filters.CharFilter(field_name="statement__external_id")
+    try_number = IdFilter(field_name="attempt__number")
+    statement = IdFilter(field_name="statement")
+    attempt_status = django_filters.ChoiceFilter(
+        field_name="attempt__status", choices=Attempt.Status.choices
+    )
+
+    class Meta:
+        model = Judgment
+        fields = [
+            "batch",
+            "assignment",
+            "statement",
+            "statement_id",
+            "try_number",
+            "attempt_status",
+        ]
+
+
+class QuestionnaireAnswerFilter(django_filters.FilterSet):
+    batch = IdFilter(field_name="attempt__assignment__batch")
+    assignment = IdFilter(field_name="attempt__assignment")
+    questionnaire = django_filters.CharFilter(field_name="question__questionnaire__slug")
+    question = django_filters.CharFilter(field_name="question__slug")
+
+    class Meta:
+        model = QuestionnaireAnswer
+        fields = ["batch", "assignment", "questionnaire", "question", "is_correct"]
+
+
+class BehaviourEventFilter(django_filters.FilterSet):
+    batch = IdFilter(field_name="assignment__batch")
+    assignment = IdFilter(field_name="assignment")
+    after = django_filters.IsoDateTimeFilter(field_name="server_ts", lookup_expr="gte")
+    before = django_filters.IsoDateTimeFilter(field_name="server_ts", lookup_expr="lt")
+
+    class Meta:
+        model = BehaviourEvent
+        fields = ["batch", "assignment", "kind", "after", "before"]
