@@ -264,6 +264,7 @@ class AttemptAdmin(ReadOnlyAdmin):
     batch_path = "assignment__batch"
     list_display = ["assignment", "number", "status", "started_at", "submitted_at"]
     list_filter = ["status", "assignment__batch"]
+    search_fields = ["assignment__worker__platform_id"]
     list_select_related = ["assignment__batch", "assignment__worker"]
     inlines = [JudgmentInline]
 
@@ -292,7 +293,8 @@ class JudgmentAdmin(ReadOnlyAdmin):
 class JudgmentValueAdmin(ReadOnlyAdmin):
     batch_path = "judgment__attempt__assignment__batch"
     list_display = ["judgment", "field", "value"]
-    list_filter = ["field__slug"]
+    list_filter = ["field__slug", "value"]
+    search_fields = ["judgment__statement__external_id"]
     list_select_related = [
         "field",
         "judgment__statement",
@@ -306,6 +308,7 @@ class QuestionnaireAnswerAdmin(ReadOnlyAdmin):
     batch_path = "attempt__assignment__batch"
     list_display = ["question", "value", "is_correct", "attempt", "answered_at"]
     list_filter = ["question__slug", "is_correct"]
+    search_fields = ["attempt__assignment__worker__platform_id", "value"]
     list_select_related = [
         "question",
         "attempt__assignment__batch",
@@ -317,13 +320,15 @@ class QuestionnaireAnswerAdmin(ReadOnlyAdmin):
 class BehaviourEventAdmin(ReadOnlyAdmin):
     batch_path = "assignment__batch"
     list_display = ["kind", "assignment", "statement", "server_ts"]
-    list_filter = ["kind"]
+    list_filter = ["kind", "assignment__batch"]
+    search_fields = ["assignment__worker__platform_id", "statement__external_id"]
     list_select_related = ["assignment__batch", "assignment__worker", "statement"]
 
 
 @admin.register(models.WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ["hostname", "last_seen_at", "beats"]
+    search_fields = ["hostname"]
 
     def has_add_permission(self, request):
         return False

@@ -2,11 +2,13 @@
 
 from celery import shared_task
 from django.db import OperationalError
+from django.utils import timezone
 
 from .models import Assignment, Batch
 from .selectors.analysis import analysis_pending
 from .services.analysis import assignment_aggregate, batch_recompute
 from .services.heartbeat import worker_heartbeat_record
+from .services.hits import assignments_expire_stale
 
 
 @shared_task(bind=True)
@@ -44,3 +46,9 @@ def analysis_reconcile_task():
         assignment_aggregate_task.delay(assignment_id)
     for batch_id in batch_ids:
         batch_recompute_task.delay(batch_id)
+
+
+@shared_task
+def assignments_expire_stale_task():
+    """Return the slots of assignments whose lease ran out to the pool (beat, every minute)."""
+    assignments_expire_stale(now=timezone.now())

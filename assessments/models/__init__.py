@@ -1,5 +1,6 @@
 """The study data model, one module per concern."""
 
+from .allocation import HitSlot, PageServe
 from .analysis import (
     AgreementResult,
     AssignmentAggregation,
@@ -33,8 +34,10 @@ __all__ = [
     "Dataset",
     "ExpertLevel",
     "HitDesign",
+    "HitSlot",
     "Judgment",
     "JudgmentValue",
+    "PageServe",
     "Question",
     "Questionnaire",
     "QuestionnaireAnswer",

@@ -117,6 +117,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.analysis_reconcile_task",
         "schedule": env.float("ANALYSIS_RECONCILE_INTERVAL_S", default=300.0),
     },
+    "assignments-expire-stale": {
+        "task": "assessments.tasks.assignments_expire_stale_task",
+        "schedule": 60.0,
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,24 @@
+# truthcrowd production image: one image for web (gunicorn), Celery worker and Celery beat.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=truthcrowd.settings.production
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY truthcrowd ./truthcrowd
+COPY assessments ./assessments
+COPY search ./search
+RUN pip install --no-cache-dir .
+COPY . .
+
+# collectstatic needs settings that import; these values exist only for this build step.
+RUN DJANGO_SECRET_KEY=build-only-not-secret DJANGO_DEBUG=false \
+    python manage.py collectstatic --no-input -v 0
+
+RUN useradd --create-home --uid 10001 truthcrowd
+USER truthcrowd
+EXPOSE 8000
+CMD ["gunicorn", "truthcrowd.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]

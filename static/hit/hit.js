@@ -1,0 +1,69 @@
+// The worker's HIT: autosave answers and send the behaviour log. Pages work without it.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-autosave]");
+  if (!form) return;
+  var eventsUrl = form.dataset.eventsUrl;
+  var position = form.dataset.position === undefined ? null : parseInt(form.dataset.position, 10);
+  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var status = form.querySelector(".saved");
+  var queue = [];
+
+  function log(kind, payload) {
+    queue.push({ kind: kind, ts: Date.now(), position: position, payload: payload || {} });
+    if (queue.length >= 50) flush(false);
+  }
+
+  function flush(leaving) {
+    if (!queue.length || !eventsUrl) return;
+    var body = new FormData();
+    body.append("csrfmiddlewaretoken", csrf);
+    body.append("events", JSON.stringify(queue.splice(0, 200)));
+    if (leaving && navigator.sendBeacon) {
+      navigator.sendBeacon(eventsUrl, body);
+    } else {
+      fetch(eventsUrl, { method: "POST", body: body, credentials: "same-origin" }).catch(function () {});
+    }
+  }
+
+  var timer = null;
+  function autosave() {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var body = new FormData(form);
+      body.set("action", "autosave");
+      fetch(form.action || window.location.href, {
+        method: "POST", body: body, credentials: "same-origin", headers: { "X-Requested-With": "fetch" }
+      }).then(function (response) {
+        if (status) status.textContent = response.ok ? "Your answers are saved." : "Not saved yet: please check this page.";
+      }).catch(function () {
+        if (status) status.textContent = "Offline: your answers will be saved when you press Next.";
+      });
+    }, 300);
+  }
+
+  form.addEventListener("change", function (event) {
+    var target = event.target;
+    if (!target.name || target.name === "attempt") return;
+    log("answer_change", { name: target.name, value: target.type === "radio" ? target.value : String(target.value).length });
+    autosave();
+  });
+  form.addEventListener("input", function (event) {
+    if (event.target.tagName === "TEXTAREA") autosave();
+  });
+  // Let a pending autosave finish before leaving with Next/Back, so no answer is lost.
+  form.addEventListener("submit", function () { clearTimeout(timer); });
+
+  log("page_view", { path: window.location.pathname });
+  window.addEventListener("focus", function () { log("focus"); });
+  window.addEventListener("blur", function () { log("blur"); });
+  document.addEventListener("visibilitychange", function () {
+    log("visibility", { state: document.visibilityState });
+    if (document.visibilityState === "hidden") flush(true);
+  });
+  window.addEventListener("pagehide", function () { log("page_leave"); flush(true); });
+  setInterval(function () { flush(false); }, 10000);
+
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();

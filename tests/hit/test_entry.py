@@ -1,0 +1,125 @@
+"""Entry to a HIT from MTurk, Prolific or a link, and refusal of workers who may not take part."""
+
+import datetime
+
+import pytest
+import time_machine
+
+from assessments.models import Assignment, Worker
+from tests.factories import AssignmentFactory, BatchFactory, WorkerFactory
+
+from .walker import HitWalker
+
+T0 = datetime.datetime(2026, 6, 1, 12, 0, tzinfo=datetime.UTC)
+MTURK = {
+    "workerId": "A1WORKER",
+    "assignmentId": "3ASSIGN",
+    "hitId": "3HIT",
+    "turkSubmitTo": "https://workersandbox.mturk.com",
+}
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller
+
+
+def test_mturk_preview_shows_the_task_and_accepts_nothing(small_batch, client):
+    preview = {"assignmentId": "ASSIGNMENT_ID_NOT_AVAILABLE", "hitId": "3HIT"}
+    page = client.get(f"/hit/{small_batch.slug}/", preview)
+    assert page.status_code == 200
+    assert b"This is a preview" in page.content and b"<form" not in page.content
+    post = client.post(f"/hit/{small_batch.slug}/", {**preview, "consent": "yes"})
+    assert post.status_code == 403
+    assert not Assignment.objects.exists()
+
+
+def test_mturk_worker_finishes_with_the_external_submit_form(small_batch, client, clock):
+    walker = HitWalker(client, small_batch, clock, query=MTURK)
+    page = client.get(f"/hit/{small_batch.slug}/", MTURK)
+    assert b'name="workerId" value="A1WORKER"' in page.content
+    walker.start()
+    assert walker.assignment.worker.platform == Worker.Platform.MTURK
+    walker.walk_to_final()
+    done = client.get(walker.submit()["Location"])
+    assert b'action="https://workersandbox.mturk.com/mturk/externalSubmit"' in done.content
+    assert b'name="assignmentId" value="3ASSIGN"' in done.content
+
+
+def test_mturk_submit_address_must_be_mturk(small_batch, client):
+    response = client.get(
+        f"/hit/{small_batch.slug}/", {**MTURK, "turkSubmitTo": "https://evil.example"}
+    )
+    assert response.status_code == 400
+
+
+def test_prolific_worker_is_redirected_to_the_completion_url(small_batch, client, clock):
+    small_batch.completion_url = "https://app.prolific.com/submissions/complete?cc=ABC123"
+    small_batch.save()
+    query = {"PROLIFIC_PID": "P1", "STUDY_ID": "S1", "SESSION_ID": "X1"}
+    walker = HitWalker(client, small_batch, clock, query=query)
+    walker.start()
+    walker.walk_to_final()
+    response = walker.submit()
+    assert response["Location"] == small_batch.completion_url
+    assert walker.assignment.worker.platform_id == "P1"
+
+
+def test_anonymous_link_keeps_the_worker_in_a_signed_cookie(small_batch, client):
+    first = client.get(f"/hit/{small_batch.slug}/")
+    assert first.status_code == 200 and "tc_anon" in first.cookies
+    started = client.post(f"/hit/{small_batch.slug}/", {"consent": "yes"})
+    assert started.status_code == 302
+    again = client.get(f"/hit/{small_batch.slug}/")
+    assert (
+        again.status_code == 302
+        and again["Location"].split("/w/")[0] == started["Location"].split("/w/")[0]
+    )
+    assert Worker.objects.get().platform_id.startswith("anon-")
+    client.cookies["tc_anon"] = "forged"
+    assert client.get(f"/hit/{small_batch.slug}/").status_code == 200  # a new anonymous worker
+
+
+def test_consent_is_required(small_batch, client):
+    response = client.post(f"/hit/{small_batch.slug}/", {"worker": "W1"})
+    assert response.status_code == 400 and not Assignment.objects.exists()
+
+
+def test_blocked_excluded_and_closed_are_refused_politely(small_batch, client):
+    small_batch.worker_blocklist = ["BAD"]
+    small_batch.save()
+    assert (
+        client.post(f"/hit/{small_batch.slug}/", {"worker": "BAD", "consent": "yes"}).status_code
+        == 403
+    )
+    WorkerFactory(platform_id="BLOCKED", is_blocked=True)
+    response = client.get(f"/hit/{small_batch.slug}/", {"worker": "BLOCKED"})
+    assert response.status_code == 403 and b"not available" in response.content
+
+    pilot = BatchFactory(slug="pilot")
+    small_batch.excluded_batches.add(pilot)
+    AssignmentFactory(batch=pilot, worker=WorkerFactory(platform_id="PILOT"))
+    response = client.post(f"/hit/{small_batch.slug}/", {"worker": "PILOT", "consent": "yes"})
+    assert response.status_code == 403 and b"earlier run" in response.content
+
+    small_batch.status = "paused"
+    small_batch.save()
+    assert client.get(f"/hit/{small_batch.slug}/", {"worker": "NEW"}).status_code == 403
+    assert Assignment.objects.filter(batch=small_batch).count() == 0
+
+
+def test_no_free_slot_means_full(small_batch, client):
+    for n in range(4):
+        assert (
+            client.post(
+                f"/hit/{small_batch.slug}/", {"worker": f"W{n}", "consent": "yes"}
+            ).status_code
+            == 302
+        )
+    response = client.post(f"/hit/{small_batch.slug}/", {"worker": "W9", "consent": "yes"})
+    assert response.status_code == 403 and b"All places" in response.content
+
+
+def test_unknown_batch_is_404(db, client):
+    assert client.get("/hit/nope/").status_code == 404
