@@ -9,4 +9,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
     path("hit/", include("assessments.hit_urls")),
+    path("search/", include("search.urls", namespace="search")),
 ]

@@ -151,3 +151,21 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# Evidence search (search/, docs/search.md). Backends read these when they run, never at import.
+# SEARCH_BACKEND: local (full-text index over the loaded corpus), searxng, brave, bing, or a dotted
+# path; a batch's search_provider overrides it.
+SEARCH_BACKEND = env("SEARCH_BACKEND", default="local")
+SEARCH_PAGE_SIZE = env.int("SEARCH_PAGE_SIZE", default=10)
+SEARCH_MAX_PAGE = env.int("SEARCH_MAX_PAGE", default=10)
+SEARCH_CACHE_TIMEOUT_S = env.int("SEARCH_CACHE_TIMEOUT_S", default=24 * 3600)
+SEARCH_THROTTLE_RATES = env.list("SEARCH_THROTTLE_RATES", default=["20/minute", "300/hour"])
+SEARCH_TIMEOUT_S = env.float("SEARCH_TIMEOUT_S", default=4.0)
+SEARCH_RETRIES = env.int("SEARCH_RETRIES", default=1)
+SEARCH_API_KEY = env("SEARCH_API_KEY", default="")
+SEARXNG_URL = env("SEARXNG_URL", default="")
+BRAVE_SEARCH_URL = env("BRAVE_SEARCH_URL", default="https://api.search.brave.com/res/v1/web/search")
+BRAVE_SEARCH_API_KEY = env("BRAVE_SEARCH_API_KEY", default="")
+BING_SEARCH_URL = env("BING_SEARCH_URL", default="")
+BING_SEARCH_API_KEY = env("BING_SEARCH_API_KEY", default="")
+BING_SEARCH_MARKET = env("BING_SEARCH_MARKET", default="en-US")
