@@ -9,6 +9,7 @@ from .analysis import (
     StatementAggregate,
 )
 from .batches import AnswerField, Batch, HitDesign, Question, Questionnaire
+from .dashboard import DashboardSnapshot, WorkerSummary
 from .operations import WorkerHeartbeat
 from .statements import Dataset, ExpertLevel, Statement
 from .work import (
@@ -31,6 +32,7 @@ __all__ = [
     "BatchAnalysis",
     "BehaviourEvent",
     "CrowdExpertResult",
+    "DashboardSnapshot",
     "Dataset",
     "ExpertLevel",
     "HitDesign",
@@ -45,4 +47,5 @@ __all__ = [
     "StatementAggregate",
     "Worker",
     "WorkerHeartbeat",
+    "WorkerSummary",
 ]
