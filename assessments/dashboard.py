@@ -288,15 +288,18 @@ def step_times_chart(funnel: dict) -> Chart:
     summary = "Median time on each kind of page: " + (
         ", ".join(f"{k} {v} s" for k, v in rows if v is not None) or "no pages timed yet"
     )
+    timed = [{"kind": k, "seconds": v} for k, v in rows if v is not None]
     spec = _base_spec("Median time per step", summary) | {
-        "data": {"values": [{"kind": k, "seconds": v} for k, v in rows if v is not None]},
+        "data": {"values": timed},
         "mark": {"type": "bar", "tooltip": True, "color": OKABE_ITO[4]},
         "encoding": {
             "x": {"field": "kind", "type": "nominal", "sort": list(PAGE_KINDS), "title": None},
             "y": {"field": "seconds", "type": "quantitative", "title": "median seconds"},
         },
     }
-    return Chart("step-times", "Median time per step", summary, columns, rows, spec)
+    return Chart(
+        "step-times", "Median time per step", summary, columns, rows, spec if timed else None
+    )
 
 
 # -- crowd vs expert --------------------------------------------------------------------------

@@ -8,7 +8,14 @@
       var spec = JSON.parse(source.textContent);
       window
         .vegaEmbed(el, spec, { renderer: "svg", actions: false })
-        .then(function () {
+        .then(function (result) {
+          // The SVG is one image to assistive technology, named by the chart's title and its
+          // text alternative (the same summary printed above the chart).
+          var svg = result.view.container().querySelector("svg");
+          if (svg) {
+            svg.setAttribute("role", "img");
+            svg.setAttribute("aria-label", spec.title + ". " + spec.description);
+          }
           el.dataset.rendered = "1";
         })
         .catch(function (error) {
