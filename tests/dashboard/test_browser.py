@@ -28,9 +28,8 @@ pytestmark = [
 @pytest.fixture
 def browser_batch(transactional_db):
     from assessments import models
-    from tests.assessments import analysis_data
-
     from assessments.services.accounts import researcher_account_ensure
+    from tests.assessments import analysis_data
 
     user, _ = researcher_account_ensure(username="carol")
     user.set_password(PASSWORD)
