@@ -49,6 +49,10 @@ class Options:
     seed: int = 0
     latent_methods: tuple[str, ...] = ("dawid_skene", "glad")
     folds: int = 5
+    prediction: bool = True
+    # Classifiers such as SVC scale quadratically with the statements; larger batches are
+    # predicted on a seeded sample stratified by dataset and expert level.
+    prediction_max_statements: int = 5000
 
 
 @dataclass
@@ -175,7 +179,7 @@ def latent_labels(
     model = {
         "dawid_skene": lambda: DawidSkene(n_iter=100),
         "glad": lambda: GLAD(n_iter=100, silent=True),
-        "mace": lambda: MACE(n_iter=100, random_state=seed),
+        "mace": lambda: MACE(n_restarts=1, n_iter=50, random_state=seed),
     }[method]()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -417,29 +421,21 @@ def _stack(histograms: pd.Series, width: int) -> np.ndarray:
 def _agreement(by_field, fields, groups, options) -> dict:
     result = {}
     for dataset, ids in groups.items():
-        counts = [
-            _stack(by_field[spec.slug]["histogram"].reindex(ids).dropna(), len(spec.domain))
-            for spec in fields
-        ]
-        # Bootstrap units must be the same statements for every field: keep the common ones.
-        common = ids
-        for spec in fields:
-            common = common.intersection(by_field[spec.slug].index)
-        intervals = agreement.bootstrap_alpha_intervals(
-            [_stack(by_field[s.slug]["histogram"].reindex(common), len(s.domain)) for s in fields],
-            [spec.domain for spec in fields],
-            samples=options.bootstrap_samples,
-            seed=options.seed,
-        )
         result[dataset] = {}
-        for spec, field_counts, ci in zip(fields, counts, intervals, strict=True):
+        for spec in fields:
+            counts = _stack(
+                by_field[spec.slug]["histogram"].reindex(ids).dropna(), len(spec.domain)
+            )
+            ci = agreement.bootstrap_alpha_interval(
+                counts, spec.domain, samples=options.bootstrap_samples, seed=options.seed
+            )
             result[dataset][spec.slug] = {
-                "interval": agreement.value_count_alpha(field_counts, spec.domain, "interval"),
-                "ordinal": agreement.value_count_alpha(field_counts, spec.domain, "ordinal"),
+                "interval": agreement.value_count_alpha(counts, spec.domain, "interval"),
+                "ordinal": agreement.value_count_alpha(counts, spec.domain, "ordinal"),
                 "interval_ci95": list(ci["interval"]) if ci["interval"] else None,
                 "ordinal_ci95": list(ci["ordinal"]) if ci["ordinal"] else None,
-                "n_statements": len(field_counts),
-                "n_judgments": int(field_counts.sum()),
+                "n_statements": len(counts),
+                "n_judgments": int(counts.sum()),
             }
     return result
 
@@ -489,6 +485,13 @@ def _prediction(means, info, truth, groups, options) -> dict:
     dimensions = [c for c in means.columns if c != truth.slug]
     frame = means[dimensions].join(info[["dataset", "expert_level", "n_levels"]]).dropna()
     result: dict = {}
+    if not options.prediction:
+        return result
+    if len(frame) > options.prediction_max_statements:
+        frame = frame.groupby(["dataset", "expert_level"], group_keys=False).sample(
+            frac=options.prediction_max_statements / len(frame), random_state=options.seed
+        )
+        result["sampled_statements"] = len(frame)
     if dimensions and len(frame):
         # Pooled over datasets the label scales differ, so the pooled target is the binary truth.
         pooled = prediction_scores(

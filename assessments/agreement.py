@@ -70,46 +70,46 @@ def coincidence_alpha(coincidences: np.ndarray, domain: Sequence[int], level: st
     return alpha
 
 
-def bootstrap_alpha_intervals(
-    counts_by_field: Sequence[np.ndarray],
-    domains: Sequence[Sequence[int]],
+def bootstrap_alpha_interval(
+    counts: np.ndarray,
+    domain: Sequence[int],
     *,
     samples: int,
     seed: int,
     confidence: float = 0.95,
     levels: Sequence[str] = LEVELS,
-    chunk: int = 50,
-) -> list[dict[str, tuple[float, float] | None]]:
-    """Return a percentile interval per field and level, resampling units with replacement.
+) -> dict[str, tuple[float, float] | None]:
+    """Return a percentile interval per level from `samples` resamples of the units (seeded).
 
-    All fields share the same unit draws (the units are the rows of every count matrix), so the
-    intervals of one dataset come from one set of replicates; `seed` makes them reproducible.
+    Units with the same value counts contribute the same coincidences, so a resample is fully
+    described by how often each distinct count pattern is drawn: a multinomial draw over the
+    patterns, weighted by their frequencies. This is exactly resampling units with replacement,
+    at a cost that depends on the number of patterns (at most a few hundred on a 5-point scale
+    with 10 judgments per unit), not on the number of units.
     """
-    n_units = counts_by_field[0].shape[0] if counts_by_field else 0
-    results: list[dict[str, tuple[float, float] | None]] = [
-        dict.fromkeys(levels) for _ in counts_by_field
-    ]
-    if n_units == 0 or samples < 1:
-        return results
-    unit_rows = [unit_coincidences(counts) for counts in counts_by_field]
+    counts = np.asarray(counts)
+    result: dict[str, tuple[float, float] | None] = dict.fromkeys(levels)
+    if counts.shape[0] == 0 or samples < 1:
+        return result
+    radix = int(counts.max()) + 1
+    if radix ** counts.shape[1] < 2**62:
+        # One integer key per count row (mixed radix) makes finding the patterns a 1-D unique.
+        keys = counts.astype(np.int64) @ (radix ** np.arange(counts.shape[1], dtype=np.int64))
+        _, first, frequency = np.unique(keys, return_index=True, return_counts=True)
+        patterns = counts[first]
+    else:
+        patterns, frequency = np.unique(counts, axis=0, return_counts=True)
     rng = np.random.default_rng(seed)
-    alphas = {(f, level): [] for f in range(len(counts_by_field)) for level in levels}
-    for start in range(0, samples, chunk):
-        size = min(chunk, samples - start)
-        draws = rng.integers(0, n_units, size=(size, n_units))
-        offsets = (np.arange(size) * n_units)[:, None]
-        weights = np.bincount((draws + offsets).ravel(), minlength=size * n_units)
-        weights = weights.reshape(size, n_units).astype(np.float64)
-        for f, rows in enumerate(unit_rows):
-            n_values = len(domains[f])
-            o = (weights @ rows).reshape(size, n_values, n_values)
-            for level in levels:
-                alphas[f, level].append(coincidence_alpha(o, domains[f], level))
+    draws = rng.multinomial(counts.shape[0], frequency / frequency.sum(), size=samples)
+    n_values = len(domain)
+    o = (draws.astype(np.float64) @ unit_coincidences(patterns)).reshape(
+        samples, n_values, n_values
+    )
     tail = (1 - confidence) / 2 * 100
-    for (f, level), chunks in alphas.items():
-        values = np.concatenate(chunks)
-        values = values[np.isfinite(values)]
-        if len(values):
-            low, high = np.percentile(values, [tail, 100 - tail])
-            results[f][level] = (float(low), float(high))
-    return results
+    for level in levels:
+        alphas = coincidence_alpha(o, domain, level)
+        alphas = alphas[np.isfinite(alphas)]
+        if len(alphas):
+            low, high = np.percentile(alphas, [tail, 100 - tail])
+            result[level] = (float(low), float(high))
+    return result

@@ -17,6 +17,8 @@ def default_analysis_options() -> dict:
         "seed": 0,
         "latent_methods": ["dawid_skene", "glad"],
         "folds": 5,
+        "prediction": True,
+        "prediction_max_statements": 5000,
     }
 
 

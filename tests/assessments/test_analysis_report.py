@@ -1,0 +1,65 @@
+"""analysis_report SLUG --json [--recompute]: the stored results as JSON for other tools."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from assessments import models
+from tests.assessments import analysis_data
+
+pytestmark = pytest.mark.django_db
+
+KEYS = {
+    "batch",
+    "n_judgments",
+    "agreement",
+    "crowd_vs_expert",
+    "per_statement",
+    "field_correlations",
+    "by_position",
+    "prediction",
+}
+
+
+def _run(*args):
+    out = StringIO()
+    call_command("analysis_report", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_report_prints_stored_results_and_recomputes_on_request():
+    batch = analysis_data.study_batch()
+    analysis_data.populate(batch, n_workers=6, seed=2, per_level=1)
+    models.BatchAnalysis.objects.create(
+        batch=batch,
+        options={"bootstrap_samples": 100, "latent_methods": [], "prediction": False},
+    )
+    before = _run(batch.slug, "--json")
+    assert set(before) >= KEYS
+    assert before["per_statement"] == {} and before["is_stale"] is True
+
+    report = _run(batch.slug, "--json", "--recompute")
+    assert set(report) >= KEYS
+    assert report["n_judgments"] == models.Judgment.objects.filter(statement__is_gold=False).count()
+    statement = models.Statement.objects.get(external_id="politifact-3-0")
+    values = models.JudgmentValue.objects.filter(
+        judgment__statement=statement, field__slug="confidence"
+    ).values_list("value", flat=True)
+    entry = report["per_statement"]["politifact-3-0"]["confidence"]
+    assert entry["n"] == len(values)
+    assert entry["mean"] == pytest.approx(sum(values) / len(values))
+    assert set(report["crowd_vs_expert"]["politifact"]["median"]["overall-truthfulness"]) >= {
+        "pearson",
+        "spearman",
+        "kendall",
+        "n",
+    }
+    assert set(report["by_position"]["0"]) == {"mae", "median_time_s", "n"}
+    assert _run(batch.slug, "--json") == report  # stored, not recomputed
+
+
+def test_unknown_batch_is_an_error():
+    with pytest.raises(CommandError, match="no batch"):
+        call_command("analysis_report", "missing", "--json")

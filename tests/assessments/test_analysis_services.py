@@ -1,0 +1,222 @@
+"""Analysis services and tasks: stored results, incremental = full, idempotence, reconciliation."""
+
+import krippendorff
+import numpy as np
+import pytest
+from django.core.exceptions import ValidationError
+
+from assessments import models, tasks
+from assessments.selectors.analysis import analysis_pending, analysis_report
+from assessments.services.analysis import assignment_aggregate, batch_recompute
+from tests import factories
+from tests.assessments import analysis_data
+
+pytestmark = pytest.mark.django_db
+
+DESCRIPTIVE = ("n", "mean", "median", "sd", "histogram", "majority", "weighted_mean")
+
+
+def _fast(batch, **options):
+    models.BatchAnalysis.objects.update_or_create(
+        batch=batch,
+        defaults={
+            "options": {"bootstrap_samples": 200, "latent_methods": [], "prediction": False}
+            | options
+        },
+    )
+
+
+def _aggregates(batch, columns=DESCRIPTIVE):
+    return {
+        (row["statement_id"], row["field_id"]): tuple(row[c] for c in columns)
+        for row in models.StatementAggregate.objects.filter(batch=batch).values(
+            "statement_id", "field_id", *columns
+        )
+    }
+
+
+def _results(batch):
+    report = analysis_report(batch=batch)
+    report.pop("computed_at")
+    return report
+
+
+@pytest.fixture
+def batch():
+    batch = analysis_data.study_batch()
+    analysis_data.populate(batch, n_workers=10, seed=4)
+    return batch
+
+
+def test_recompute_stores_every_section_and_the_report_has_the_contract_keys(batch):
+    _fast(batch, latent_methods=["dawid_skene"], prediction=True)
+    analysis = batch_recompute(batch=batch)
+    report = analysis_report(batch=batch)
+    for key in (
+        "batch",
+        "n_judgments",
+        "agreement",
+        "crowd_vs_expert",
+        "per_statement",
+        "field_correlations",
+        "by_position",
+        "prediction",
+    ):
+        assert key in report
+    assert report["batch"] == batch.slug
+    # 10 workers x (half of 18 statements) -> 90 non-gold judgments; gold are left out.
+    assert report["n_judgments"] == analysis.n_judgments == 90
+    assert "HIGH" not in report["per_statement"]
+    assert set(report["agreement"]) == {"politifact", "abc", "all"}
+    entry = report["agreement"]["politifact"]["overall-truthfulness"]
+    assert set(entry) >= {"interval", "ordinal", "interval_ci95"}
+    assert entry["interval_ci95"][0] <= entry["interval"] <= entry["interval_ci95"][1]
+    cve = report["crowd_vs_expert"]["abc"]["mean"]["overall-truthfulness"]
+    assert set(cve) >= {"pearson", "spearman", "kendall", "n"}
+    assert cve["n"] == 6
+    assert set(report["crowd_vs_expert"]["politifact"]) >= {
+        "mean",
+        "median",
+        "majority",
+        "weighted_mean",
+        "dawid_skene",
+    }
+    assert set(report["field_correlations"]["pearson"]) == set(analysis_data.FIELD_SLUGS)
+    assert set(report["by_position"]) <= {str(p) for p in range(11)}
+    assert {"baseline", "random_forest", "svc"} <= set(report["prediction"])
+    assert analysis.is_stale is False
+
+
+def test_stored_alpha_equals_krippendorff_on_the_dense_worker_matrix(batch):
+    _fast(batch)
+    batch_recompute(batch=batch)
+    field = batch.fields.get(slug="overall-truthfulness")
+    statements = list(models.Statement.objects.filter(dataset__name="politifact"))
+    workers = list(models.Worker.objects.filter(assignments__batch=batch))
+    dense = np.full((len(workers), len(statements)), np.nan)
+    for value in models.JudgmentValue.objects.filter(
+        field=field, judgment__statement__in=statements
+    ).select_related("judgment__attempt__assignment", "judgment"):
+        row = workers.index(value.judgment.attempt.assignment.worker)
+        dense[row, statements.index(value.judgment.statement)] = value.value
+    stored = models.AgreementResult.objects.get(batch=batch, dataset="politifact", field=field)
+    for level, alpha in (("interval", stored.alpha_interval), ("ordinal", stored.alpha_ordinal)):
+        expected = krippendorff.alpha(
+            reliability_data=dense, value_domain=[-2, -1, 0, 1, 2], level_of_measurement=level
+        )
+        assert alpha == pytest.approx(expected, abs=1e-12)
+
+
+def test_stored_means_equal_the_judgments(batch):
+    _fast(batch)
+    batch_recompute(batch=batch)
+    row = models.StatementAggregate.objects.filter(batch=batch).first()
+    values = list(
+        models.JudgmentValue.objects.filter(
+            field=row.field, judgment__statement=row.statement
+        ).values_list("value", flat=True)
+    )
+    assert row.n == len(values)
+    assert row.mean == pytest.approx(np.mean(values))
+    assert row.median == np.median(values)
+
+
+def test_running_the_recompute_twice_changes_nothing(batch):
+    _fast(batch, latent_methods=["dawid_skene"], prediction=True)
+    batch_recompute(batch=batch)
+    first = (_aggregates(batch, (*DESCRIPTIVE, "dawid_skene")), _results(batch))
+    tasks.batch_recompute_task(batch.pk)
+    assert (_aggregates(batch, (*DESCRIPTIVE, "dawid_skene")), _results(batch)) == first
+
+
+def test_incremental_update_equals_a_full_recompute(batch):
+    _fast(batch)
+    batch_recompute(batch=batch)
+    rng = np.random.default_rng(9)
+    pool = list(models.Statement.objects.filter(is_gold=False)[:6])
+    gold = list(models.Statement.objects.filter(is_gold=True))
+    assignment = analysis_data.complete_assignment(
+        batch, factories.WorkerFactory(), pool + gold, rng
+    )
+    assignment_aggregate(assignment=assignment)
+    assert models.BatchAnalysis.objects.get(batch=batch).is_stale
+    incremental = _aggregates(batch)
+    tasks.assignment_aggregate_task(assignment.pk)  # twice: nothing changes
+    assert _aggregates(batch) == incremental
+    batch_recompute(batch=batch)
+    assert _aggregates(batch) == incremental
+    assert not models.BatchAnalysis.objects.get(batch=batch).is_stale
+
+
+def test_failed_attempts_and_gold_are_excluded_unless_configured(batch):
+    _fast(batch)
+    rng = np.random.default_rng(1)
+    statement = models.Statement.objects.filter(is_gold=False).first()
+    analysis_data.complete_assignment(
+        batch, factories.WorkerFactory(), [statement], rng, status="failed"
+    )
+    batch_recompute(batch=batch)
+    before = models.StatementAggregate.objects.filter(batch=batch, statement=statement).first()
+    _fast(batch, attempt_statuses=["passed", "failed"], include_gold=True)
+    batch_recompute(batch=batch)
+    after = models.StatementAggregate.objects.filter(batch=batch, statement=statement).first()
+    assert after.n == before.n + 1
+    assert models.StatementAggregate.objects.filter(
+        batch=batch, statement__external_id="HIGH"
+    ).exists()
+
+
+def test_bad_options_are_rejected(batch):
+    _fast(batch, latent_methods=["magic"], bootstrap_samples=-1)
+    with pytest.raises(ValidationError) as excinfo:
+        batch_recompute(batch=batch)
+    assert len(excinfo.value.message_dict["options"]) == 2
+
+
+def test_reconcile_finds_missed_assignments_and_stale_batches(batch, monkeypatch):
+    _fast(batch)
+    pending, stale = analysis_pending()
+    assert len(pending) == 10 and stale == [batch.pk]  # never computed counts as stale
+    batch_recompute(batch=batch)
+    assert analysis_pending() == ([], [])
+    rng = np.random.default_rng(2)
+    missed = analysis_data.complete_assignment(
+        batch, factories.WorkerFactory(), list(models.Statement.objects.all()[:3]), rng
+    )
+    assert analysis_pending() == ([missed.pk], [])
+    sent = []
+    monkeypatch.setattr(tasks.assignment_aggregate_task, "delay", lambda pk: sent.append(pk))
+    monkeypatch.setattr(tasks.batch_recompute_task, "delay", lambda pk: sent.append(("b", pk)))
+    tasks.analysis_reconcile_task()
+    assert sent == [missed.pk]
+    tasks.assignment_aggregate_task(missed.pk)
+    assert analysis_pending() == ([], [batch.pk])
+
+
+def test_tasks_ignore_ids_that_no_longer_exist():
+    tasks.assignment_aggregate_task(987654)
+    tasks.batch_recompute_task(987654)
+    assert not models.BatchAnalysis.objects.exists()
+
+
+def test_an_empty_batch_recomputes_to_empty_results():
+    batch = analysis_data.study_batch()
+    analysis = batch_recompute(batch=batch)
+    assert analysis.n_judgments == 0
+    assert analysis_report(batch=batch)["per_statement"] == {}
+
+
+def test_celery_settings_schedule_the_reconciler(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["analysis-reconcile"]
+    assert entry["task"] == "assessments.tasks.analysis_reconcile_task"
+    assert tasks.assignment_aggregate_task.name == "assessments.tasks.assignment_aggregate_task"
+
+
+def test_fixed_width_histogram_json_parses_back_to_the_counts():
+    import json
+
+    from assessments.services.analysis import _json_int_arrays
+
+    counts = np.array([[0, 3, 10, 0, 127], [5, 0, 0, 0, 0]])
+    text = _json_int_arrays(counts)
+    assert [json.loads(bytes(row)) for row in text] == counts.tolist()
