@@ -32,7 +32,8 @@
     timer = setTimeout(function () {
       var body = new FormData(form);
       body.set("action", "autosave");
-      fetch(form.action || window.location.href, {
+      // form.action would be the buttons named "action": post to the page itself.
+      fetch(window.location.href, {
         method: "POST", body: body, credentials: "same-origin", headers: { "X-Requested-With": "fetch" }
       }).then(function (response) {
         if (status) status.textContent = response.ok ? "Your answers are saved." : "Not saved yet: please check this page.";

@@ -17,3 +17,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Serve static files from the finders; tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file rather than SQLite's in-memory shared cache: the live server's threads then wait on
+    # each other's writes (busy timeout, WAL) instead of failing with "database table is locked"
+    # in the browser tests.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "db.sqlite3.test")}  # noqa: F405
