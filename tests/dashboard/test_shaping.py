@@ -242,3 +242,13 @@ def test_worker_gold_accuracy_and_crowd_distance():
         [(1, 10, 2.0), (1, 11, -1.0), (1, 12, 0.0), (2, 10, float("nan"))], {10: 1.0, 11: 0.0}
     )
     assert distance == {1: (1.0, 2)}
+
+
+def test_chart_table_escapes_cells_and_dashes_missing_values():
+    from assessments.templatetags.dashboard_tables import chart_table
+
+    chart = dashboard.Chart("t", "T", "s", ["a<b", "c"], [["<script>", None], [1.5, "x"]])
+    html = chart_table(chart)
+    assert '<th scope="col">a&lt;b</th>' in html
+    assert "<td>&lt;script&gt;</td><td>&ndash;</td>" in html
+    assert html.count("<tr>") == 3
