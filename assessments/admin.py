@@ -345,3 +345,59 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# -- analysis results: computed by Celery, read here; only the options are edited ---------------
+
+
+@admin.register(models.BatchAnalysis)
+class BatchAnalysisAdmin(BatchScopedAdmin):
+    batch_path = "batch"
+    list_display = ["batch", "is_stale", "computed_at", "duration_s", "n_judgments"]
+    list_select_related = ["batch"]
+    fields = ["batch", "options", "is_stale", "computed_at", "duration_s", "n_judgments"]
+    readonly_fields = ["batch", "is_stale", "computed_at", "duration_s", "n_judgments"]
+    actions = ["recompute"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Recompute the analysis of the selected batches")
+    def recompute(self, request, queryset):
+        from .tasks import batch_recompute_task
+
+        for batch_id in queryset.values_list("batch_id", flat=True):
+            batch_recompute_task.delay_on_commit(batch_id)
+        self.message_user(request, f"Recompute queued for {queryset.count()} batch(es).")
+
+
+@admin.register(models.StatementAggregate)
+class StatementAggregateAdmin(ReadOnlyAdmin):
+    batch_path = "batch"
+    list_display = ["statement", "field", "n", "mean", "median", "sd", "majority", "weighted_mean"]
+    list_filter = ["batch", "field__slug"]
+    list_select_related = ["statement", "field__batch"]
+    search_fields = ["statement__external_id"]
+
+
+@admin.register(models.AgreementResult)
+class AgreementResultAdmin(ReadOnlyAdmin):
+    batch_path = "batch"
+    list_display = ["batch", "dataset", "field", "alpha_interval", "alpha_ordinal", "n_statements"]
+    list_filter = ["batch", "dataset"]
+    list_select_related = ["batch", "field__batch"]
+
+
+@admin.register(models.CrowdExpertResult)
+class CrowdExpertResultAdmin(ReadOnlyAdmin):
+    batch_path = "batch"
+    list_display = ["batch", "dataset", "aggregation", "field", "pearson", "spearman", "kendall"]
+    list_filter = ["batch", "dataset", "aggregation"]
+    list_select_related = ["batch", "field__batch"]
+
+
+@admin.register(models.AssignmentAggregation)
+class AssignmentAggregationAdmin(ReadOnlyAdmin):
+    batch_path = "assignment__batch"
+    list_display = ["assignment", "aggregated_at"]
+    list_select_related = ["assignment__batch", "assignment__worker"]

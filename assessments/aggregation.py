@@ -140,12 +140,17 @@ def gold_weights(judgments: pd.DataFrame, statements: pd.DataFrame, truth: Field
 def statement_aggregates(
     judgments: pd.DataFrame, fields: Sequence[FieldSpec], weights: pd.Series
 ) -> pd.DataFrame:
-    """Return one row per (statement, field) with n, mean, median, sd, histogram, majority and
-    the gold-weighted mean, for the statements present in `judgments`."""
+    """Return one row per (statement, field) with n, mean, median, sd, majority, the gold-weighted
+    mean and the histogram, for the statements present in `judgments`.
+
+    The histogram is columns `count_0`, `count_1`, ... (counts per scale value in scale order)
+    plus `width`, the field's scale length; columns past a row's width hold -1.
+    """
     statement_ids, codes = np.unique(judgments["statement"].to_numpy(), return_inverse=True)
     n_units = len(statement_ids)
     worker_weight = judgments["worker"].map(weights).fillna(PRIOR_WEIGHT).to_numpy()
-    frames = []
+    parts: dict[str, list] = {}
+    widest = max((len(spec.domain) for spec in fields), default=0)
     for spec in fields:
         values = judgments[spec.slug].to_numpy(dtype=float)
         counts = value_counts(codes, values, spec.domain, n_units)
@@ -156,14 +161,25 @@ def statement_aggregates(
             codes[present], worker_weight[present] * values[present], minlength=n_units
         )
         with np.errstate(divide="ignore", invalid="ignore"):
-            weighted_mean = weighted / weight_sum
-        frame = pd.DataFrame({"statement": statement_ids, "field": spec.slug, **summary})
-        frame["weighted_mean"] = weighted_mean
-        frame["histogram"] = list(counts)
-        frames.append(frame[summary["n"] > 0])
-    if not frames:
-        return pd.DataFrame()
-    return pd.concat(frames, ignore_index=True)
+            summary["weighted_mean"] = weighted / weight_sum
+        keep = summary["n"] > 0
+        summary["statement"] = statement_ids
+        summary["field"] = np.full(n_units, spec.slug, dtype=object)
+        summary["width"] = np.full(n_units, len(spec.domain))
+        padded = np.full((n_units, widest), -1, dtype=np.int64)
+        padded[:, : len(spec.domain)] = counts
+        for i in range(widest):
+            summary[f"count_{i}"] = padded[:, i]
+        for key, array in summary.items():
+            parts.setdefault(key, []).append(array[keep])
+    columns = ["statement", "field", "n", "mean", "median", "sd", "majority", "weighted_mean"]
+    columns += ["width", *(f"count_{i}" for i in range(widest))]
+    return pd.DataFrame({key: np.concatenate(parts[key]) if parts else [] for key in columns})
+
+
+def histograms(rows: pd.DataFrame, width: int) -> np.ndarray:
+    """Return the count matrix (rows x width) of aggregate rows of fields with `width` values."""
+    return rows[[f"count_{i}" for i in range(width)]].to_numpy(dtype=np.int64)
 
 
 def latent_labels(
@@ -412,20 +428,13 @@ def _expert_normalised(info: pd.DataFrame) -> pd.Series:
         return info["expert_level"] / (info["n_levels"] - 1)
 
 
-def _stack(histograms: pd.Series, width: int) -> np.ndarray:
-    if not len(histograms):
-        return np.zeros((0, width), dtype=np.int64)
-    return np.vstack(histograms.to_list())
-
-
 def _agreement(by_field, fields, groups, options) -> dict:
     result = {}
     for dataset, ids in groups.items():
         result[dataset] = {}
         for spec in fields:
-            counts = _stack(
-                by_field[spec.slug]["histogram"].reindex(ids).dropna(), len(spec.domain)
-            )
+            rows = by_field[spec.slug]
+            counts = histograms(rows[rows.index.isin(ids)], len(spec.domain))
             ci = agreement.bootstrap_alpha_interval(
                 counts, spec.domain, samples=options.bootstrap_samples, seed=options.seed
             )
@@ -441,29 +450,27 @@ def _agreement(by_field, fields, groups, options) -> dict:
 
 
 def _crowd_vs_expert(by_field, info, fields, groups, aggregations) -> dict:
-    expert = _expert_normalised(info)
+    expert = _expert_normalised(info).to_numpy(dtype=float)
+    level = info["expert_level"].to_numpy(dtype=float)
+    # Align every field's aggregates with `info` once; datasets are then boolean masks.
+    aligned = {spec.slug: by_field[spec.slug].reindex(info.index) for spec in fields}
     result = {}
     for dataset, ids in groups.items():
+        mask = info.index.isin(ids)
+        # Pooled datasets have scales of different lengths: compare on [0, 1].
+        target = expert[mask] if dataset == ALL_DATASETS else level[mask]
+        levels = sorted(np.unique(level[mask][~np.isnan(level[mask])]))
         result[dataset] = {}
         for aggregation in aggregations:
             result[dataset][aggregation] = {}
             for spec in fields:
-                crowd = by_field[spec.slug][aggregation].reindex(ids).to_numpy(dtype=float)
-                # Pooled datasets have scales of different lengths: compare on [0, 1].
-                target = (
-                    expert.reindex(ids)
-                    if dataset == ALL_DATASETS
-                    else info["expert_level"].reindex(ids)
-                ).to_numpy(dtype=float)
+                crowd = aligned[spec.slug][aggregation].to_numpy(dtype=float)[mask]
                 entry = correlations(crowd, target)
-                entry["accuracy"] = binary_accuracy(
-                    crowd, spec.midpoint, expert.reindex(ids).to_numpy(dtype=float)
-                )
+                entry["accuracy"] = binary_accuracy(crowd, spec.midpoint, expert[mask])
                 if dataset != ALL_DATASETS:
-                    levels = info["expert_level"].reindex(ids)
                     entry["by_level"] = {
-                        str(int(level)): five_numbers(crowd[(levels == level).to_numpy()])
-                        for level in sorted(levels.dropna().unique())
+                        str(int(value)): five_numbers(crowd[level[mask] == value])
+                        for value in levels
                     }
                 result[dataset][aggregation][spec.slug] = entry
     return result

@@ -24,6 +24,7 @@ from ..models.analysis import default_analysis_options
 from ..selectors import analysis as selectors
 
 AGGREGATE_COLUMNS = ("n", "mean", "median", "sd", "histogram", "majority", "weighted_mean")
+FRAME_COLUMNS = ("statement", "field", "n", "mean", "median", "sd", "majority", "weighted_mean")
 LATENT_COLUMNS = ("dawid_skene", "glad", "mace")
 
 
@@ -222,9 +223,13 @@ def _assignments_mark(assignment_ids: list[int], now) -> None:
 
 
 def _records(per_statement: pd.DataFrame):
-    columns = ["statement", "field", *AGGREGATE_COLUMNS]
-    columns += [c for c in LATENT_COLUMNS if c in per_statement.columns]
-    return per_statement[columns].to_dict("records")
+    columns = [*FRAME_COLUMNS, *(c for c in LATENT_COLUMNS if c in per_statement.columns)]
+    records = per_statement[columns].to_dict("records")
+    widths = per_statement["width"].to_numpy() if len(per_statement) else []
+    counts = per_statement.filter(like="count_").to_numpy(dtype=np.int64)
+    for record, width, row in zip(records, widths, counts, strict=True):
+        record["histogram"] = row[:width].tolist()
+    return records
 
 
 def _optional(value):
@@ -240,7 +245,7 @@ def _aggregate_row(batch, record, field_ids) -> StatementAggregate:
         mean=float(record["mean"]),
         median=float(record["median"]),
         sd=_optional(float(record["sd"])),
-        histogram=[int(c) for c in record["histogram"]],
+        histogram=record["histogram"],
         majority=float(record["majority"]),
         weighted_mean=float(record["weighted_mean"]),
         **{c: _optional(record.get(c)) for c in LATENT_COLUMNS},
@@ -299,8 +304,7 @@ def _binary_copy_stream(batch_id: int, per_statement: pd.DataFrame, field_ids: d
     fixed width); jsonb stores them normalised.
     """
     now_us = (np.datetime64(timezone.now().replace(tzinfo=None), "us") - _PG_EPOCH).astype(np.int64)
-    histograms = per_statement["histogram"].to_numpy()
-    widths = np.fromiter((len(h) for h in histograms), dtype=np.int64, count=len(histograms))
+    widths = per_statement["width"].to_numpy(np.int64)
     columns = {
         "batch_id": np.full(len(per_statement), batch_id),
         "statement_id": per_statement["statement"].to_numpy(np.int64),
@@ -322,7 +326,7 @@ def _binary_copy_stream(batch_id: int, per_statement: pd.DataFrame, field_ids: d
     for key in np.unique(pattern):
         rows = np.flatnonzero(pattern == key)
         nulls = dict(zip(nullable, null_mask[rows[0]], strict=True))
-        counts = np.vstack(histograms[rows]).astype(np.int64)
+        counts = aggregation.histograms(per_statement.iloc[rows], int(widths[rows[0]]))
         text = _json_int_arrays(counts)
         layout = [("fields", ">i2")]
         for name in _COPY_COLUMNS:

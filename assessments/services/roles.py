@@ -24,8 +24,12 @@ _VIEW_ONLY = [
     "questionnaireanswer",
     "behaviourevent",
     "workerheartbeat",
+    "statementaggregate",
+    "agreementresult",
+    "crowdexpertresult",
+    "assignmentaggregation",
 ]
-_VIEW_CHANGE = ["worker"]
+_VIEW_CHANGE = ["worker", "batchanalysis"]
 
 
 def researcher_permission_codenames() -> set[str]:

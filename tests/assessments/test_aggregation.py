@@ -104,7 +104,7 @@ def test_weighted_mean_uses_the_worker_weights():
     rows = aggregation.statement_aggregates(judgments, [TRUTH], weights)
     assert rows.loc[0, "weighted_mean"] == pytest.approx((0.75 * 2 - 0.25 * 2) / 1.0)
     assert rows.loc[0, "mean"] == 0
-    assert list(rows.loc[0, "histogram"]) == [1, 0, 0, 0, 1]
+    assert aggregation.histograms(rows, 5).tolist() == [[1, 0, 0, 0, 1]]
 
 
 def test_correlations_match_scipy():
