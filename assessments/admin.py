@@ -401,3 +401,19 @@ class AssignmentAggregationAdmin(ReadOnlyAdmin):
     batch_path = "assignment__batch"
     list_display = ["assignment", "aggregated_at"]
     list_select_related = ["assignment__batch", "assignment__worker"]
+
+
+@admin.register(models.HitSlot)
+class HitSlotAdmin(ReadOnlyAdmin):
+    batch_path = "design__batch"
+    list_display = ["design", "index", "status", "assignment"]
+    list_filter = ["status", "design__batch"]
+    list_select_related = ["design__batch", "assignment__worker", "assignment__batch"]
+
+
+@admin.register(models.PageServe)
+class PageServeAdmin(ReadOnlyAdmin):
+    batch_path = "attempt__assignment__batch"
+    list_display = ["attempt", "page", "first_served_at", "answered_at", "completed_at"]
+    list_filter = ["attempt__assignment__batch"]
+    list_select_related = ["attempt__assignment__batch", "attempt__assignment__worker"]

@@ -1,5 +1,6 @@
 """Server-rendered pages of the worker's HIT: entry, consent, pages, submit, result, event log."""
 
+import functools
 import json
 import re
 import uuid
@@ -11,6 +12,7 @@ from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import quality
@@ -18,6 +20,7 @@ from .hit_selectors import (
     Page,
     assignment_get_by_token,
     assignment_pages,
+    attempt_current,
     attempt_serves,
     batch_fields,
     progress_index,
@@ -44,6 +47,21 @@ MTURK_SUBMIT_HOSTS = ("https://www.mturk.com", "https://workersandbox.mturk.com"
 ANON_COOKIE = "tc_anon"
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 _FORM_KEYS = {"csrfmiddlewaretoken", "attempt", "action"}
+
+
+def mturk_frameable(view):
+    """Let MTurk (and only MTurk) show the page in its ExternalQuestion iframe."""
+
+    @xframe_options_exempt
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Content-Security-Policy"] = "frame-ancestors 'self' " + " ".join(
+            MTURK_SUBMIT_HOSTS
+        )
+        return response
+
+    return wrapped
 
 
 @dataclass(frozen=True)
@@ -125,6 +143,7 @@ def _gate_descriptions(batch: Batch) -> list[str]:
 
 
 @require_http_methods(["GET", "POST"])
+@mturk_frameable
 def hit_entry(request, batch_slug: str):
     """Show the task (MTurk preview), ask for consent, and start or resume the worker's HIT."""
     batch = get_object_or_404(Batch, slug=batch_slug)
@@ -184,6 +203,7 @@ def _closed_response(request, assignment: Assignment, exc: hits.HitError):
 
 
 @require_http_methods(["GET"])
+@mturk_frameable
 def hit_resume(request, batch_slug: str, token: str):
     """Send a (re)opening worker to the page they were on, or to their result."""
     assignment = assignment_get_by_token(batch_slug=batch_slug, token=token)
@@ -343,6 +363,7 @@ def _unknown_keys(post, allowed: set[str], prefix: str | None) -> list[str]:
 
 
 @require_http_methods(["GET", "POST"])
+@mturk_frameable
 def hit_page(request, batch_slug: str, token: str, index: int):
     """Show one page of the HIT, or take its answers (Next, Back, autosave, Submit)."""
     assignment = assignment_get_by_token(batch_slug=batch_slug, token=token)
@@ -351,31 +372,29 @@ def hit_page(request, batch_slug: str, token: str, index: int):
         return _message(request, "No such page", "This page does not exist.", 404)
     page = pages[index]
     now = timezone.now()
-    autosave = request.method == "POST" and request.POST.get("action") == "autosave"
+    if request.method == "POST":
+        # The services check the assignment, the attempt and that the page was served, under
+        # the assignment's row lock.
+        return _page_post(request, assignment, pages, page, now)
     try:
         attempt = hits.assignment_open_check(assignment=assignment, now=now)
     except hits.HitError as exc:
-        if autosave:
-            return JsonResponse({"error": exc.message, "code": exc.code}, status=exc.status)
-        if request.method == "POST":
-            return _message(request, "This task cannot continue", exc.message, exc.status)
         return _closed_response(request, assignment, exc)
-    furthest = progress_index(pages, attempt_serves(attempt))
-    if request.method == "GET":
-        if index > furthest:
-            return HttpResponseRedirect(_hit_url(assignment, "page", index=furthest))
-        hits.page_serve_record(assignment=assignment, page=page, now=now)
-        return _render_page(request, assignment, attempt, pages, page)
-    return _page_post(request, assignment, attempt, pages, page, furthest, now)
+    serves = attempt_serves(attempt)
+    furthest = progress_index(pages, serves)
+    if index > furthest:
+        return HttpResponseRedirect(_hit_url(assignment, "page", index=furthest))
+    hits.page_serve_record(attempt=attempt, page=page, served=page.key in serves, now=now)
+    return _render_page(request, assignment, attempt, pages, page)
 
 
-def _page_post(request, assignment, attempt, pages, page, furthest, now):
+def _page_post(request, assignment, pages, page, now):
     post = request.POST
     action = post.get("action", "next")
     wanted = {"instructions": {"next"}, "final": {"back", "submit", "autosave"}}.get(
         page.kind, {"next", "back", "autosave"}
     )
-    if action not in wanted or page.index > furthest:
+    if action not in wanted:
         return _message(request, "Not allowed", "This action is not possible here.", 400)
     try:
         attempt_number = int(post.get("attempt", ""))
@@ -436,7 +455,7 @@ def _page_post(request, assignment, attempt, pages, page, furthest, now):
         return _render_page(
             request,
             assignment,
-            attempt,
+            attempt_current(assignment),
             pages,
             page,
             errors=_errors_of(exc),
@@ -471,6 +490,7 @@ def _after_submit(assignment: Assignment, outcome: hits.SubmitOutcome):
 
 
 @require_http_methods(["GET"])
+@mturk_frameable
 def hit_result(request, batch_slug: str, token: str):
     """Show the outcome: the completion code, or which kind of check failed and tries left."""
     assignment = assignment_get_by_token(batch_slug=batch_slug, token=token)

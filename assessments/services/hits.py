@@ -265,21 +265,30 @@ def _attempt_for_input(*, assignment: Assignment, attempt_number: int, now) -> A
     return attempt
 
 
-@transaction.atomic
-def page_serve_record(*, assignment: Assignment, page: Page, now: datetime.datetime) -> PageServe:
-    """Record that `page` was served to the worker now (first serve time is kept)."""
-    attempt = assignment_open_check(assignment=assignment, now=now)
-    serve, created = PageServe.objects.get_or_create(
-        attempt=attempt, page=page.key, defaults={"first_served_at": now, "last_served_at": now}
-    )
-    if not created:
-        serve.last_served_at = now
-        serve.save(update_fields=["last_served_at"])
-    return serve
+def page_serve_record(
+    *, attempt: Attempt, page: Page, served: bool, now: datetime.datetime
+) -> None:
+    """Record that `page` was served now; the first serve time is kept.
+
+    Call after `assignment_open_check` returned `attempt`; `served` tells whether the page has
+    a PageServe row already (one UPDATE then, else one INSERT).
+    """
+    if served and PageServe.objects.filter(attempt=attempt, page=page.key).update(
+        last_served_at=now
+    ):
+        return
+    try:
+        with transaction.atomic():
+            PageServe.objects.create(
+                attempt=attempt, page=page.key, first_served_at=now, last_served_at=now
+            )
+    except IntegrityError:  # a second tab served it at the same moment
+        PageServe.objects.filter(attempt=attempt, page=page.key).update(last_served_at=now)
 
 
 def _serve_for_input(attempt: Attempt, page: Page) -> PageServe:
-    serve = PageServe.objects.select_for_update().filter(attempt=attempt, page=page.key).first()
+    # No row lock needed: callers hold the assignment's lock, which serialises its writes.
+    serve = PageServe.objects.filter(attempt=attempt, page=page.key).first()
     if serve is None:
         raise HitConflict("Answers for a page that was never shown.", code="page_not_served")
     return serve
@@ -376,18 +385,27 @@ def statement_answers_save(
     if errors:
         raise ValidationError(errors, code="invalid")
 
-    statement = Statement.objects.get(pk=page.statement_id)
-    judgment, _ = Judgment.objects.get_or_create(
-        attempt=attempt,
-        statement=statement,
-        defaults={"position": page.position, "text_shown": statement_text_shown(statement, batch)},
-    )
-    judgment.evidence_url = evidence_url
-    judgment.justification = justification
-    judgment.page_served_at = serve.first_served_at
-    judgment.answered_at = now
-    judgment.time_on_page_s = max(0.0, (now - serve.first_served_at).total_seconds())
-    judgment.save()
+    answered = {
+        "evidence_url": evidence_url,
+        "justification": justification,
+        "page_served_at": serve.first_served_at,
+        "answered_at": now,
+        "time_on_page_s": max(0.0, (now - serve.first_served_at).total_seconds()),
+    }
+    judgment = Judgment.objects.filter(attempt=attempt, statement_id=page.statement_id).first()
+    if judgment is None:
+        statement = Statement.objects.get(pk=page.statement_id)
+        judgment = Judgment.objects.create(
+            attempt=attempt,
+            statement=statement,
+            position=page.position,
+            text_shown=statement_text_shown(statement, batch),
+            **answered,
+        )
+    else:
+        for name, value in answered.items():
+            setattr(judgment, name, value)
+        judgment.save(update_fields=list(answered))
     existing = {v.field_id: v for v in judgment.values.all()}
     changed, new = [], []
     for slug, value in parsed.items():

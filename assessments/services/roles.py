@@ -28,6 +28,8 @@ _VIEW_ONLY = [
     "agreementresult",
     "crowdexpertresult",
     "assignmentaggregation",
+    "hitslot",
+    "pageserve",
 ]
 _VIEW_CHANGE = ["worker", "batchanalysis"]
 

@@ -1,6 +1,7 @@
 """Entry to a HIT from MTurk, Prolific or a link, and refusal of workers who may not take part."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -123,3 +124,27 @@ def test_no_free_slot_means_full(small_batch, client):
 
 def test_unknown_batch_is_404(db, client):
     assert client.get("/hit/nope/").status_code == 404
+
+
+def test_hit_pages_may_be_framed_by_mturk_only(small_batch, client):
+    response = client.get(f"/hit/{small_batch.slug}/", MTURK)
+    assert "X-Frame-Options" not in response
+    assert response["Content-Security-Policy"] == (
+        "frame-ancestors 'self' https://www.mturk.com https://workersandbox.mturk.com"
+    )
+    assert client.get("/admin/login/")["X-Frame-Options"] == "DENY"
+
+
+def test_the_demo_link_opens_a_startable_hit(db, client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("bootstrap_demo", stdout=out)
+    link = re.search(r"Try the HIT as a test worker: http://127.0.0.1:8000(\S+)", out.getvalue())
+    response = client.get(link.group(1))
+    assert response.status_code == 200 and b"Start the task" in response.content
+    assert (
+        client.post(link.group(1), {"worker": "demo-worker", "consent": "yes"}).status_code == 302
+    )

@@ -80,7 +80,7 @@ def test_answers_for_a_page_never_served_are_refused(walker):
     walker.get(0)
     walker.post(0, {})
     # page 1 (the questionnaire) was never shown: jumping past it is refused
-    assert walker.post(2, walker.answers_for(pages[2])).status_code == 400
+    assert walker.post(2, walker.answers_for(pages[2])).status_code == 409
     assert walker.post(1, walker.answers_for(pages[1])).status_code == 409
 
 

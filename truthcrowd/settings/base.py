@@ -16,6 +16,9 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# MTurk shows a HIT in an iframe on mturk.com, where a Lax cookie is not sent with the form
+# posts: MTurk deployments set None (it needs HTTPS, which production enforces).
+CSRF_COOKIE_SAMESITE = env("DJANGO_CSRF_COOKIE_SAMESITE", default="Lax")
 
 # Salt for the pseudonymous worker ids shown in exports; keep it secret and stable per deployment.
 WORKER_ID_SALT = env("WORKER_ID_SALT", default="truthcrowd-dev-worker-salt")

@@ -5,6 +5,7 @@ from django.urls import NoReverseMatch, reverse
 
 from assessments.models import Batch
 from assessments.services.accounts import researcher_account_ensure
+from assessments.services.hits import batch_designs_generate
 from assessments.services.studies import study_create_ipm2021
 
 
@@ -18,6 +19,10 @@ class Command(BaseCommand):
     def handle(self, *args, username, base_url, **options):
         user, password = researcher_account_ensure(username=username)
         batch = Batch.objects.filter(slug="ipm2021").first() or study_create_ipm2021(owner=user)
+        if not batch.designs.exists():
+            # A worker can start only once the pool is laid out into designs and the batch is live.
+            batch_designs_generate(batch=batch, seed=2021)
+            Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.LIVE)
         lines = [
             f"Batch {batch.slug!r}: {batch.statements.count()} statements, "
             f"{batch.gold_statements.count()} gold statements.",
