@@ -31,11 +31,17 @@ def _clean(url: str) -> str:
     return url.replace("\\", "/")
 
 
+_PLAIN_HOST = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*")
+
+
+@functools.lru_cache(maxsize=8192)
 def host_normalise(host: str) -> str:
     """Return `host` lower-cased, without trailing dots, in its ASCII (punycode) form; "" if invalid."""
     host = unicodedata.normalize("NFKC", host or "").strip().rstrip(".").lower()
     if not host or any(c in host for c in "/@:?#[] "):
         return ""
+    if _PLAIN_HOST.fullmatch(host) and "xn--" not in host:
+        return host  # plain ASCII: nothing for IDNA to map (the common case, and much cheaper)
     try:
         return idna.encode(host, uts46=True).decode("ascii")
     except idna.IDNAError:
@@ -81,6 +87,7 @@ def url_normalise(url: str) -> str:
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 
+@functools.lru_cache(maxsize=8192)
 def registrable_domain(host: str) -> str:
     """Return the registrable domain of `host` (``www.abc.net.au`` -> ``abc.net.au``), or the host."""
     return _psl().privatesuffix(host) or host
@@ -120,13 +127,14 @@ def url_is_blocked(url: str, blocked_domains: list[str], mode: str) -> bool:
     if not host:
         return True
     if mode == MODE_SUBSTRING:
-        haystacks = (_clean(url).lower(), host, idna_decode(host))
+        haystacks = (_clean(url).lower(), host, idna_decode(host) if "xn--" in host else host)
         needles = [e.strip().lower() for e in blocked_domains if e and e.strip()]
         return any(needle in hay for needle in needles for hay in haystacks)
     entries = [e for e in (_entry_normalise(e) for e in blocked_domains) if e]
     return any(_domain_blocked(host, entry) for entry in entries)
 
 
+@functools.lru_cache(maxsize=8192)
 def idna_decode(host: str) -> str:
     """Return the Unicode form of a punycode host (for substring matching and display)."""
     try:

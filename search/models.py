@@ -24,7 +24,8 @@ class Document(models.Model):
         db_index=True,
         help_text='The claim this text judges (e.g. "liar:7159.json"); never shown for that claim.',
     )
-    loaded_at = models.DateTimeField(auto_now=True)
+    # Indexed: the search index's freshness check reads MAX(loaded_at) on every query.
+    loaded_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["id"]

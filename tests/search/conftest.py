@@ -14,6 +14,11 @@ from tests.factories import AssignmentFactory, BatchFactory, StatementFactory
 
 
 @pytest.fixture(autouse=True)
+def _index_dir(settings, tmp_path):
+    settings.SEARCH_INDEX_DIR = str(tmp_path / "search-index")
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()  # answers and throttle counters must not leak between tests
     yield

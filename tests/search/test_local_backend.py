@@ -1,10 +1,11 @@
-"""The local full-text index, on whichever database the suite runs (SQLite FTS5 or PostgreSQL)."""
+"""The local BM25 index over the corpus in the database (PostgreSQL or SQLite, as the suite runs)."""
+
+from pathlib import Path
 
 import pytest
-from django.db import connection
 
-from search.backends import backend_get
-from search.backends.local import LocalBackend, query_terms
+from search.backends import backend_get, local
+from search.backends.local import LocalBackend
 from search.models import Document
 
 
@@ -50,20 +51,37 @@ def test_updates_and_deletes_reach_the_index(documents):
     assert backend.search("tulips", page=1, page_size=10).hits == []
 
 
-def test_query_terms_drop_stopwords_and_syntax():
-    assert query_terms('The "deficit" AND social-security, the deficit!') == [
-        "deficit",
-        "social",
-        "security",
+def test_an_empty_corpus_answers_nothing(db):
+    assert LocalBackend().search("deficit", page=1, page_size=10).hits == []
+
+
+def test_the_index_is_saved_and_reused_by_another_process(documents, settings, monkeypatch):
+    LocalBackend().search("deficit", page=1, page_size=10)
+    version = local.corpus_version()
+    saved = Path(settings.SEARCH_INDEX_DIR) / version
+    assert (saved / "version.json").is_file()
+    monkeypatch.setattr(local, "_current", None)  # a fresh process
+    monkeypatch.setattr(local, "_build", lambda version: pytest.fail("rebuilt instead of loaded"))
+    hits = LocalBackend().search("trust fund payroll", page=1, page_size=10).hits
+    assert hits[0].url == "https://ssa.example.gov/trust-fund"
+
+
+def test_a_new_document_makes_the_index_stale(documents):
+    backend = LocalBackend()
+    assert backend.search("volcano", page=1, page_size=10).hits == []
+    Document.objects.create(
+        url="https://geo.example.org/v", title="Volcano", text="Lava.", source="geo.example.org"
+    )
+    assert [h.url for h in backend.search("volcano", page=1, page_size=10).hits] == [
+        "https://geo.example.org/v"
     ]
+
+
+def test_snippet_prefers_sentences_with_query_terms():
+    text = "Roses are red. The deficit grew by 5 percent in 2012. Violets are blue."
+    assert local.snippet(text, {"deficit"}) == "The deficit grew by 5 percent in 2012."
+    assert local.snippet(text, {"volcano"}) == text
 
 
 def test_backend_get_by_name(db):
     assert isinstance(backend_get("local"), LocalBackend)
-
-
-@pytest.mark.postgres
-def test_postgres_uses_the_generated_tsvector(documents):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM search_document WHERE search_vector IS NOT NULL")
-        assert cursor.fetchone()[0] == len(documents)

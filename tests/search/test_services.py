@@ -111,7 +111,7 @@ def test_pagination(settings, assignment, statement):
     assert not third.has_next and len(third.results) == 5
 
 
-@pytest.mark.parametrize(("query", "page"), [("   ", 1), ("x" * 201, 1), ("ok", 0), ("ok", 11)])
+@pytest.mark.parametrize(("query", "page"), [("   ", 1), ("x" * 401, 1), ("ok", 0), ("ok", 11)])
 def test_bad_input_is_refused(assignment, statement, query, page):
     with pytest.raises(ValidationError):
         services.search_perform(assignment=assignment, statement=statement, query=query, page=page)

@@ -166,6 +166,8 @@ LOGGING = {
 # SEARCH_BACKEND: local (full-text index over the loaded corpus), searxng, brave, bing, or a dotted
 # path; a batch's search_provider overrides it.
 SEARCH_BACKEND = env("SEARCH_BACKEND", default="local")
+# The local backend's BM25 index is saved here and shared by the processes that can read it.
+SEARCH_INDEX_DIR = env("SEARCH_INDEX_DIR", default=str(BASE_DIR / "var" / "search-index"))
 SEARCH_PAGE_SIZE = env.int("SEARCH_PAGE_SIZE", default=10)
 SEARCH_MAX_PAGE = env.int("SEARCH_MAX_PAGE", default=10)
 SEARCH_CACHE_TIMEOUT_S = env.int("SEARCH_CACHE_TIMEOUT_S", default=24 * 3600)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from search import corpus
+from search.backends.local import corpus_index_build
 from search.services import corpus_load
 
 
@@ -48,3 +49,5 @@ class Command(BaseCommand):
                     f"{path}: nothing loaded, {len(exc.messages)} error(s):\n{lines}"
                 ) from exc
             self.stdout.write(self.style.SUCCESS(f"{path.name}: {summary}"))
+        # Build the search index now, so that the first worker's search does not wait for it.
+        self.stdout.write(f"search index: {corpus_index_build()} documents")
