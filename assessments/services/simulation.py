@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from .. import scales, simulation
-from ..hit_selectors import assignment_pages, batch_fields
+from ..hit_selectors import assignment_pages, attempt_serves, batch_fields
 from ..models import Assignment, Batch, Question, Statement, Worker
 from . import hits
 
@@ -52,6 +52,14 @@ def _evidence(assignment, statement, profile, rng) -> str:
     return chosen.url
 
 
+def _serve(assignment, page, now) -> None:
+    """Serve a page as the HIT's page view does."""
+    attempt = hits.assignment_open_check(assignment=assignment, now=now)
+    hits.page_serve_record(
+        attempt=attempt, page=page, served=page.key in attempt_serves(attempt), now=now
+    )
+
+
 def _walk(assignment, pages, profile, rng, now, *, first_try: bool):
     batch = assignment.batch
     fields = [(f.slug, scales.scale_values(f.scale)) for f in batch_fields(batch)]
@@ -67,7 +75,7 @@ def _walk(assignment, pages, profile, rng, now, *, first_try: bool):
     for page in pages[:-1]:
         if not first_try and page.kind in ("instructions", "questionnaire"):
             continue  # carried over to the retry, as the HIT does
-        hits.page_serve_record(assignment=assignment, page=page, now=now)
+        _serve(assignment, page, now)
         now += datetime.timedelta(seconds=simulation.page_seconds(rng, profile))
         if page.kind == "instructions":
             hits.page_continue(assignment=assignment, attempt_number=number, page=page, now=now)
@@ -101,7 +109,7 @@ def _walk(assignment, pages, profile, rng, now, *, first_try: bool):
                 now=now,
                 complete=True,
             )
-    hits.page_serve_record(assignment=assignment, page=pages[-1], now=now)
+    _serve(assignment, pages[-1], now)
     now += datetime.timedelta(seconds=2)
     outcome = hits.assignment_submit(
         assignment=assignment, attempt_number=number, comment="", now=now
