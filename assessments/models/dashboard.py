@@ -51,6 +51,8 @@ class WorkerSummary(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["batch", "worker"], name="workersummary_unique"),
         ]
+        # The workers table opens sorted by pseudonym, one page of a batch's rows at a time.
+        indexes = [models.Index(fields=["batch", "pseudonym"])]
 
     def __str__(self):
         return f"{self.batch.slug}/{self.pseudonym}"
