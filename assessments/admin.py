@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 
 from . import models
+from .dashboard_views import BatchDashboardMixin
 from .selectors.batches import batch_list_for_user, batch_list_with_progress, batch_visible_q
 
 admin.site.site_header = "truthcrowd"
@@ -93,8 +94,17 @@ class QuestionnaireInline(admin.TabularInline):
 
 
 @admin.register(models.Batch)
-class BatchAdmin(admin.ModelAdmin):
-    list_display = ["slug", "title", "status", "owner", "progress", "reward", "created_at"]
+class BatchAdmin(BatchDashboardMixin, admin.ModelAdmin):
+    list_display = [
+        "slug",
+        "title",
+        "status",
+        "owner",
+        "progress",
+        "reward",
+        "created_at",
+        "dashboard_link",
+    ]
     list_filter = ["status"]
     list_select_related = ["owner"]
     search_fields = ["slug", "title"]

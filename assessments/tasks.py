@@ -7,6 +7,7 @@ from django.utils import timezone
 from .models import Assignment, Batch
 from .selectors.analysis import analysis_pending
 from .services.analysis import assignment_aggregate, batch_recompute
+from .services.dashboard import dashboard_snapshot_refresh
 from .services.heartbeat import worker_heartbeat_record
 from .services.hits import assignments_expire_stale
 
@@ -46,7 +47,27 @@ def analysis_reconcile_task():
         assignment_aggregate_task.delay(assignment_id)
     for batch_id in batch_ids:
         batch_recompute_task.delay(batch_id)
+
+
 @shared_task
 def assignments_expire_stale_task():
     """Return the slots of assignments whose lease ran out to the pool (beat, every minute)."""
     assignments_expire_stale(now=timezone.now())
+
+
+# -- dashboard --------------------------------------------------------------------------------
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
+def dashboard_snapshot_refresh_task(batch_id: int):
+    """Recount a batch's dashboard snapshot (progress, funnel, workers, searches)."""
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is not None:
+        dashboard_snapshot_refresh(batch=batch)
+
+
+@shared_task(acks_late=True)
+def dashboards_refresh_live_task():
+    """Queue a snapshot refresh for every live batch (beat), so progress moves while it runs."""
+    for batch_id in Batch.objects.filter(status=Batch.Status.LIVE).values_list("id", flat=True):
+        dashboard_snapshot_refresh_task.delay(batch_id)

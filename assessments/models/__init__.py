@@ -1,5 +1,6 @@
 """The study data model, one module per concern."""
 
+from .allocation import HitSlot, PageServe
 from .analysis import (
     AgreementResult,
     AssignmentAggregation,
@@ -7,8 +8,8 @@ from .analysis import (
     CrowdExpertResult,
     StatementAggregate,
 )
-from .allocation import HitSlot, PageServe
 from .batches import AnswerField, Batch, HitDesign, Question, Questionnaire
+from .dashboard import DashboardSnapshot, WorkerSummary
 from .operations import WorkerHeartbeat
 from .statements import Dataset, ExpertLevel, Statement
 from .work import (
@@ -31,6 +32,7 @@ __all__ = [
     "BatchAnalysis",
     "BehaviourEvent",
     "CrowdExpertResult",
+    "DashboardSnapshot",
     "Dataset",
     "ExpertLevel",
     "HitDesign",
@@ -45,4 +47,5 @@ __all__ = [
     "StatementAggregate",
     "Worker",
     "WorkerHeartbeat",
+    "WorkerSummary",
 ]

@@ -113,6 +113,8 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
 # longest task time limit so that a slow task is not run twice while it is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# How often an open dashboard of a live batch polls its progress (seconds).
+DASHBOARD_POLL_SECONDS = env.int("DASHBOARD_POLL_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "assessments.tasks.worker_heartbeat_task", "schedule": 60.0},
     # Catches HITs whose aggregation task was lost and refreshes batch-level analysis results.
@@ -123,6 +125,11 @@ CELERY_BEAT_SCHEDULE = {
     "assignments-expire-stale": {
         "task": "assessments.tasks.assignments_expire_stale_task",
         "schedule": 60.0,
+    },
+    # Recounts the dashboard figures of live batches (progress, funnel, workers, searches).
+    "dashboards-refresh-live": {
+        "task": "assessments.tasks.dashboards_refresh_live_task",
+        "schedule": env.float("DASHBOARD_REFRESH_INTERVAL_S", default=60.0),
     },
 }
 
