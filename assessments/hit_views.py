@@ -169,6 +169,8 @@ def hit_entry(request, batch_slug: str):
         if existing is not None:
             if existing.status == Assignment.Status.ACTIVE and existing.lease_expires_at > now:
                 return HttpResponseRedirect(_hit_url(existing, "resume"))
+            if existing.status == Assignment.Status.COMPLETED:  # show their code again
+                return HttpResponseRedirect(_hit_url(existing, "result"))
             return _message(request, "Thank you", hits.REFUSALS["repeat"], 403)
         refusal = hits.worker_refusal(batch=batch, worker=worker)
         if refusal:

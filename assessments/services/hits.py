@@ -239,7 +239,13 @@ def _assignment_start(*, batch, platform, platform_id, platform_params, now) -> 
 
 
 def _assignment_lock(assignment_id: int) -> Assignment:
-    return Assignment.objects.select_for_update().select_related("batch").get(pk=assignment_id)
+    # Lock the assignment row only (of=self): locking the joined batch row as well would make
+    # every worker of the batch wait for every other worker's answer save.
+    return (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("batch")
+        .get(pk=assignment_id)
+    )
 
 
 def assignment_open_check(*, assignment: Assignment, now: datetime.datetime) -> Attempt:

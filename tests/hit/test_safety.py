@@ -147,9 +147,14 @@ def test_text_is_escaped_and_gold_never_reaches_the_worker(walker, small_batch, 
         walker.post(page.index, data)
     shown = walker.get(2).content
     assert b"<script>alert(1)</script>" not in shown and b"&lt;script&gt;" in shown
-    lowered = html.lower()
-    for secret in (b"high", b"low", b"gold", b"expert", b"correct_answer"):
-        assert secret not in lowered.replace(b"follow", b"").replace(b"allow", b""), secret
+    # Statement texts are random words, so look for what only a leak would show: gold ids,
+    # gold and expert field names, and the expert level labels.
+    secrets = [b"HIGH", b"LOW", b"is_gold", b"gold_truth", b"expert", b"correct_answer"]
+    secrets += [
+        level.encode() for level in ("pants-on-fire", "barely-true", "half-true", "mostly-true")
+    ]
+    for secret in secrets:
+        assert secret not in html, secret
 
 
 def test_behaviour_events_are_appended_and_validated(walker, client):
