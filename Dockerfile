@@ -18,7 +18,9 @@ COPY . .
 RUN DJANGO_SECRET_KEY=build-only-not-secret DJANGO_DEBUG=false \
     python manage.py collectstatic --no-input -v 0
 
-RUN useradd --create-home --uid 10001 truthcrowd
+RUN useradd --create-home --uid 10001 truthcrowd \
+    && mkdir -p /var/lib/truthcrowd/search-index \
+    && chown -R truthcrowd /var/lib/truthcrowd
 USER truthcrowd
 EXPOSE 8000
 CMD ["gunicorn", "truthcrowd.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]

@@ -164,6 +164,9 @@ class BatchAdmin(BatchDashboardMixin, admin.ModelAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             readonly.append("owner")
+        if obj is not None and obj.status != models.Batch.Status.DRAFT:
+            # Workers have been checked under these rules: they are frozen once a batch launches.
+            readonly += ["quality_gates", "max_attempts", "composition", "statements_per_hit"]
         return readonly
 
     def save_model(self, request, obj, form, change):
@@ -417,5 +420,23 @@ class PageServeAdmin(ReadOnlyAdmin):
     list_display = ["attempt", "page", "first_served_at", "answered_at", "completed_at"]
     list_filter = ["attempt__assignment__batch"]
     list_select_related = ["attempt__assignment__batch", "attempt__assignment__worker"]
+
+
+@admin.register(models.DashboardSnapshot)
+class DashboardSnapshotAdmin(ReadOnlyAdmin):
+    batch_path = "batch"
+    list_display = ["batch", "computed_at", "duration_s"]
+    list_select_related = ["batch"]
+
+
+@admin.register(models.WorkerSummary)
+class WorkerSummaryAdmin(ReadOnlyAdmin):
+    batch_path = "batch"
+    list_display = ["pseudonym", "batch", "status", "tries", "gold_accuracy", "crt_correct"]
+    list_filter = ["batch", "status", "is_blocked"]
+    list_select_related = ["batch"]
+    search_fields = ["pseudonym"]
+
+
 # Researcher API tokens (created and revoked here).
 from .api import admin as api_admin  # noqa: E402, F401

@@ -132,9 +132,12 @@ def _unquote(cell: str) -> str:
 def liar_plus_documents(path: Path) -> ParseResult:
     """Turn a LIAR-PLUS TSV into demo documents: one per statement with ruling sentences.
 
-    The text is PolitiFact's ruling, so every document names PolitiFact as its source (the
-    blocklist hides it wherever PolitiFact is blocked) and is `about` its LIAR statement, so it is
-    never shown to a worker judging that same statement. The URL is the dataset line it came from.
+    The text is PolitiFact's ruling text as published in the LIAR-PLUS dataset; the URL and
+    source are that dataset's line on GitHub, where the text really comes from, so the demo works
+    under the study's URL blocklist (the study matched result URLs only). Titles and provenance
+    say it is PolitiFact text: it is a demo corpus, not independent evidence for real studies.
+    Each document is `about` its LIAR statement, so a worker judging that same statement never
+    sees its ruling.
     """
     result = ParseResult()
     with path.open(newline="", encoding="utf-8") as handle:
@@ -155,7 +158,7 @@ def liar_plus_documents(path: Path) -> ParseResult:
                     url=f"{LIAR_PLUS_REPOSITORY}/{path.name}?plain=1#L{line}",
                     title=f"{who}: “{statement[:300]}” (PolitiFact ruling excerpt)",
                     text=ruling,
-                    source="politifact.com",
+                    source="github.com",
                     provenance=(
                         f"PolitiFact ruling sentences on LIAR statement {liar_id}, from LIAR-PLUS "
                         f"(Alhindi et al., FEVER 2018) {path.name} line {line}. Research use only; "

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from .. import scales
+from .. import quality, scales
 from .statements import Statement
 
 
@@ -130,15 +130,9 @@ class Batch(models.Model):
             isinstance(w, str) for w in self.worker_blocklist
         ):
             errors["worker_blocklist"] = "Give a list of worker id strings."
-        if not isinstance(self.quality_gates, list) or not all(
-            isinstance(g, dict) and isinstance(g.get("name"), str) for g in self.quality_gates
-        ):
-            errors["quality_gates"] = 'Give a list of {"name": ..., "options": {...}} entries.'
-        else:
-            names = [g["name"] for g in self.quality_gates]
-            duplicates = sorted({n for n in names if names.count(n) > 1})
-            if duplicates:
-                errors["quality_gates"] = f"Gates listed twice: {', '.join(duplicates)}."
+        gate_errors = quality.gate_config_errors(self.quality_gates)
+        if gate_errors:
+            errors["quality_gates"] = gate_errors
         if not isinstance(self.composition, dict):
             errors["composition"] = "Give an object describing the HIT composition."
         if errors:

@@ -30,6 +30,14 @@ _VIEW_ONLY = [
     "assignmentaggregation",
     "hitslot",
     "pageserve",
+    "dashboardsnapshot",
+    "workersummary",
+    # search app: the research logs and the evidence corpus
+    "searchquery",
+    "searchresult",
+    "resultclick",
+    "evidenceselection",
+    "document",
 ]
 _VIEW_CHANGE = ["worker", "batchanalysis"]
 
@@ -48,7 +56,8 @@ def researcher_group_sync() -> Group:
     """Create or update the researcher group so it holds exactly the researcher permissions."""
     group, _ = Group.objects.get_or_create(name=RESEARCHER_GROUP)
     permissions = Permission.objects.filter(
-        content_type__app_label="assessments", codename__in=researcher_permission_codenames()
+        content_type__app_label__in=["assessments", "search"],
+        codename__in=researcher_permission_codenames(),
     )
     group.permissions.set(permissions)
     return group

@@ -1,12 +1,16 @@
 """manage.py bootstrap_demo: load the IPM 2021 study and print a researcher login (idempotent)."""
 
+import secrets
+
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from assessments.models import Batch
 from assessments.services.accounts import researcher_account_ensure
 from assessments.services.hits import batch_designs_generate
 from assessments.services.studies import study_create_ipm2021
+from search.models import Document
 
 
 class Command(BaseCommand):
@@ -18,6 +22,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, username, base_url, **options):
         user, password = researcher_account_ensure(username=username)
+        if not Document.objects.exists():
+            # The embedded search engine needs a corpus: the LIAR-PLUS demo corpus (demo only).
+            call_command("load_corpus", "--demo", stdout=self.stdout)
         batch = Batch.objects.filter(slug="ipm2021").first() or study_create_ipm2021(owner=user)
         if not batch.designs.exists():
             # A worker can start only once the pool is laid out into designs and the batch is live.
@@ -30,9 +37,8 @@ class Command(BaseCommand):
             f"  username: {username}",
             f"  password: {password}",
         ]
-        try:
-            hit = reverse("hit:entry", kwargs={"batch_slug": batch.slug})
-            lines.append(f"Try the HIT as a test worker: {base_url}{hit}?worker=demo-worker")
-        except NoReverseMatch:
-            pass  # the worker-facing HIT is not installed in this build
+        # A fresh worker id each run: a worker takes part in a batch only once.
+        hit = reverse("hit:entry", kwargs={"batch_slug": batch.slug})
+        worker = f"demo-{secrets.token_hex(4)}"
+        lines.append(f"Try the HIT as a test worker: {base_url}{hit}?worker={worker}")
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))

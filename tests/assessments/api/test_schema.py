@@ -2,6 +2,8 @@
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
@@ -10,6 +12,20 @@ from truthcrowd.wsgi import application
 
 # The schema view needs no database, so it can be loaded when the module is collected.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+@pytest.fixture(autouse=True)
+def _test_connection_kept_open():
+    """Keep the test's database connection across requests, as Django's test client does.
+
+    Schemathesis calls the WSGI application directly, whose request signals would otherwise
+    close the connection that holds the test's transaction.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
