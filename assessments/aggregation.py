@@ -257,9 +257,18 @@ def binary_accuracy(crowd: np.ndarray, midpoint: float, expert_normalised: np.nd
 
 def correlation_matrix(frame: pd.DataFrame, method: str = "pearson") -> dict:
     """Return pairwise-complete correlations as {field: {field: r}} (None where undefined)."""
-    matrix = frame.corr(method=method)
+    if len(frame) and frame.notna().all().all():
+        # Without missing values pairwise-complete is plain: one BLAS call instead of pandas'
+        # per-pair loop, which matters at a million judgments.
+        data = frame.rank() if method == "spearman" else frame
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.corrcoef(data.to_numpy(dtype=float), rowvar=False)
+        matrix = pd.DataFrame(np.atleast_2d(values), index=frame.columns, columns=frame.columns)
+    else:
+        matrix = frame.corr(method=method)
     return {
-        row: {col: _number(matrix.loc[row, col]) for col in matrix.columns} for row in matrix.index
+        row: {col: _number(matrix.loc[row, col]) for col in matrix.columns}
+        for row in matrix.index
     }
 
 
