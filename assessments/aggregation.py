@@ -267,8 +267,7 @@ def correlation_matrix(frame: pd.DataFrame, method: str = "pearson") -> dict:
     else:
         matrix = frame.corr(method=method)
     return {
-        row: {col: _number(matrix.loc[row, col]) for col in matrix.columns}
-        for row in matrix.index
+        row: {col: _number(matrix.loc[row, col]) for col in matrix.columns} for row in matrix.index
     }
 
 
