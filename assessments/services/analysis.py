@@ -41,7 +41,8 @@ def analysis_options(*, analysis: BatchAnalysis) -> tuple[aggregation.Options, l
     methods = raw.get("latent_methods")
     if not isinstance(methods, list) or set(methods) - set(aggregation.LATENT_METHODS):
         errors.append(f"latent_methods must be a list drawn from {aggregation.LATENT_METHODS}")
-    for key in ("bootstrap_samples", "seed", "folds", "prediction_max_statements"):
+    numbers = ("bootstrap_samples", "seed", "folds", "prediction_max_statements")
+    for key in (*numbers, "latent_max_judgments"):
         if not isinstance(raw.get(key), int) or raw[key] < 0:
             errors.append(f"{key} must be a non-negative integer")
     for key in ("include_gold", "prediction"):
@@ -57,6 +58,7 @@ def analysis_options(*, analysis: BatchAnalysis) -> tuple[aggregation.Options, l
         folds=raw["folds"],
         prediction=raw["prediction"],
         prediction_max_statements=raw["prediction_max_statements"],
+        latent_max_judgments=raw["latent_max_judgments"],
     )
     return options, statuses
 

@@ -258,3 +258,13 @@ def test_two_runs_at_once_serialise_and_give_one_result():
     assert errors == []
     assert _aggregates(batch) == expected
     assert models.AgreementResult.objects.filter(batch=batch).count() == 3 * 3
+
+
+def test_latent_estimates_are_skipped_above_the_size_limit(batch):
+    _fast(batch, latent_methods=["dawid_skene"], latent_max_judgments=10)
+    batch_recompute(batch=batch)
+    assert not models.StatementAggregate.objects.filter(dawid_skene__isnull=False).exists()
+    assert not models.CrowdExpertResult.objects.filter(aggregation="dawid_skene").exists()
+    _fast(batch, latent_methods=["dawid_skene"])
+    batch_recompute(batch=batch)
+    assert not models.StatementAggregate.objects.filter(dawid_skene__isnull=True).exists()
