@@ -187,13 +187,11 @@ def assignment_aggregate(*, assignment: Assignment) -> list[int]:
     weights = aggregation.gold_weights(worker_frame, statements, truth) if specs else None
     if not options.include_gold:
         frame = frame[~frame["statement"].map(statements["is_gold"]).astype(bool)]
-    per_statement = (
-        aggregation.statement_aggregates(frame, specs, weights)
-        if specs and len(frame)
-        else pd.DataFrame(columns=["statement", "field"])
-    )
     field_ids = {f.slug: f.pk for f in fields}
-    rows = [_aggregate_row(batch, record, field_ids) for record in _records(per_statement)]
+    rows = []
+    if specs and len(frame):
+        per_statement = aggregation.statement_aggregates(frame, specs, weights)
+        rows = [_aggregate_row(batch, record, field_ids) for record in _records(per_statement)]
     StatementAggregate.objects.bulk_create(
         rows,
         update_conflicts=True,

@@ -268,3 +268,18 @@ def test_latent_estimates_are_skipped_above_the_size_limit(batch):
     _fast(batch, latent_methods=["dawid_skene"])
     batch_recompute(batch=batch)
     assert not models.StatementAggregate.objects.filter(dawid_skene__isnull=True).exists()
+
+
+def test_an_assignment_with_only_excluded_judgments_leaves_no_rows(batch):
+    _fast(batch)
+    rng = np.random.default_rng(4)
+    abc = models.Dataset.objects.get(name="abc")
+    statement = models.Statement.objects.create(
+        dataset=abc, external_id="fresh", text="t", expert_level=abc.levels.first()
+    )
+    assignment = analysis_data.complete_assignment(
+        batch, factories.WorkerFactory(), [statement], rng, status="failed"
+    )
+    assert assignment_aggregate(assignment=assignment) == [statement.pk]
+    assert not models.StatementAggregate.objects.filter(statement=statement).exists()
+    assert models.AssignmentAggregation.objects.filter(assignment=assignment).exists()
