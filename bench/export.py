@@ -32,10 +32,11 @@ django.setup()
 import requests  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.db.models import Max, Q  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from assessments import models, scales  # noqa: E402
-from assessments.selectors.exports import judgment_export_queryset  # noqa: E402
+from assessments.selectors.exports import JUDGMENT_FIELDS  # noqa: E402
 from assessments.services.accounts import researcher_account_ensure  # noqa: E402
 
 TARGET_RATIO = 1 / 3
@@ -143,12 +144,22 @@ def build(slug: str, workers: int, statements: int, fields: int) -> models.Batch
 
 
 def copy_sql(batch: models.Batch) -> str:
-    """The API export's own query (judgment_export_queryset), as SQL for COPY: the same rows.
+    """The rows of the API's judgments export as one SELECT, pivoted by the database, for COPY.
 
-    COPY cannot compute the HMAC pseudonym, so it prints platform and platform_id instead, and its
-    columns come in query order; everything else is what the API streams.
+    Same judgments, same columns (a conditional aggregate per answer field). COPY cannot compute
+    the HMAC pseudonym, so it prints platform and platform_id instead.
     """
-    sql, params = judgment_export_queryset(batch).query.sql_with_params()
+    pivots = {
+        f"field_{field.pk}": Max("values__value", filter=Q(values__field_id=field.pk))
+        for field in batch.fields.order_by("position")
+    }
+    queryset = (
+        models.Judgment.objects.filter(attempt__assignment__batch=batch)
+        .annotate(**pivots)
+        .order_by("pk")
+        .values_list(*JUDGMENT_FIELDS, *pivots)
+    )
+    sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         return cursor.cursor.mogrify(sql, params).decode()
 

@@ -22,6 +22,10 @@ IMPORT_HEADER = [
     "worker_id", "statement_id", "position", "dim_0", "dim_1", "url", "justification",
     "time_elapsed_s", "try_number", "is_gold",
 ]  # fmt: skip
+EXTRA_HEADER = [
+    "dataset", "expert_label", "expert_ordinal", "attempt_status", "assignment_status",
+    "page_served_at", "answered_at",
+]  # fmt: skip
 
 
 def _body(response) -> bytes:
@@ -44,10 +48,7 @@ def test_judgments_csv_has_a_row_per_worker_statement_attempt_and_a_column_per_f
     assert response["Content-Disposition"] == 'attachment; filename="study-judgments.csv"'
     rows = list(csv.DictReader(io.StringIO(_body(response).decode())))
     assert list(rows[0])[: len(IMPORT_HEADER)] == IMPORT_HEADER
-    assert list(rows[0])[len(IMPORT_HEADER) :] == [
-        "dataset", "expert_label", "expert_ordinal", "attempt_status", "assignment_status",
-        "page_served_at", "answered_at",
-    ]  # fmt: skip
+    assert list(rows[0])[len(IMPORT_HEADER) :] == EXTRA_HEADER
     assert len(rows) == 3 * 5  # 3 workers x (4 statements + 1 gold) x 1 attempt
     assert {r["worker_id"] for r in rows} == set(_pseudonyms(batch))
     for row in rows:
@@ -211,3 +212,9 @@ def test_export_memory_stays_flat_as_the_batch_grows(owner, owner_client, monkey
     assert large_size > 9 * small_size
     # 10x the rows, about the same peak: memory is bounded by one chunk, not by the batch.
     assert large_peak < 1.5 * small_peak
+
+
+def test_a_batch_without_judgments_exports_a_header_only(owner_client, owner):
+    empty = judged_batch(owner, workers=0, slug="empty")
+    body = _body(owner_client.get(f"/api/batches/{empty.pk}/exports/judgments/csv/")).decode()
+    assert body.splitlines() == [",".join([*IMPORT_HEADER, *EXTRA_HEADER])]
