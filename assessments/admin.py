@@ -298,6 +298,12 @@ class JudgmentAdmin(ReadOnlyAdmin):
     search_fields = ["statement__external_id", "attempt__assignment__worker__platform_id"]
     inlines = [JudgmentValueInline]
 
+    def lookup_allowed(self, lookup, value, request=None):
+        # The dashboard's workers table links to one worker's judgments (rows stay batch-scoped).
+        if lookup == "attempt__assignment__worker__id__exact":
+            return True
+        return super().lookup_allowed(lookup, value, request)
+
 
 @admin.register(models.JudgmentValue)
 class JudgmentValueAdmin(ReadOnlyAdmin):
