@@ -423,3 +423,22 @@ class PageServeAdmin(ReadOnlyAdmin):
     list_display = ["attempt", "page", "first_served_at", "answered_at", "completed_at"]
     list_filter = ["attempt__assignment__batch"]
     list_select_related = ["attempt__assignment__batch", "attempt__assignment__worker"]
+
+
+# -- dashboard figures: counted by Celery, read on the batch dashboard ---------------------------
+
+
+@admin.register(models.DashboardSnapshot)
+class DashboardSnapshotAdmin(ReadOnlyAdmin):
+    batch_path = "batch"
+    list_display = ["batch", "computed_at", "duration_s"]
+    list_select_related = ["batch"]
+
+
+@admin.register(models.WorkerSummary)
+class WorkerSummaryAdmin(ReadOnlyAdmin):
+    batch_path = "batch"
+    list_display = ["pseudonym", "batch", "status", "tries", "gold_accuracy", "crowd_mae"]
+    list_filter = ["batch", "status", "platform"]
+    list_select_related = ["batch"]
+    search_fields = ["pseudonym"]

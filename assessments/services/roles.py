@@ -30,6 +30,8 @@ _VIEW_ONLY = [
     "assignmentaggregation",
     "hitslot",
     "pageserve",
+    "dashboardsnapshot",
+    "workersummary",
 ]
 _VIEW_CHANGE = ["worker", "batchanalysis"]
 
