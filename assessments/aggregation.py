@@ -53,6 +53,9 @@ class Options:
     # Classifiers such as SVC scale quadratically with the statements; larger batches are
     # predicted on a seeded sample stratified by dataset and expert level.
     prediction_max_statements: int = 5000
+    # crowd-kit's EM models take minutes per field at a few hundred thousand judgments; above
+    # this size the latent estimates are skipped so a recompute stays within the task time limit.
+    latent_max_judgments: int = 100_000
 
 
 @dataclass
@@ -257,7 +260,15 @@ def binary_accuracy(crowd: np.ndarray, midpoint: float, expert_normalised: np.nd
 
 def correlation_matrix(frame: pd.DataFrame, method: str = "pearson") -> dict:
     """Return pairwise-complete correlations as {field: {field: r}} (None where undefined)."""
-    matrix = frame.corr(method=method)
+    if len(frame) and frame.notna().all().all():
+        # Without missing values pairwise-complete is plain: one BLAS call instead of pandas'
+        # per-pair loop, which matters at a million judgments.
+        data = frame.rank() if method == "spearman" else frame
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.corrcoef(data.to_numpy(dtype=float), rowvar=False)
+        matrix = pd.DataFrame(np.atleast_2d(values), index=frame.columns, columns=frame.columns)
+    else:
+        matrix = frame.corr(method=method)
     return {
         row: {col: _number(matrix.loc[row, col]) for col in matrix.columns} for row in matrix.index
     }
@@ -379,7 +390,10 @@ def analyse(
     if per_statement.empty:
         return analysis
 
-    for method in options.latent_methods:
+    latent_methods = options.latent_methods
+    if len(judgments) > options.latent_max_judgments:
+        latent_methods = ()
+    for method in latent_methods:
         per_statement[method] = np.nan
         for spec in fields:
             labels = latent_labels(
@@ -403,7 +417,7 @@ def analyse(
         for spec in fields
     }
     analysis.agreement = _agreement(by_field, fields, groups, options)
-    aggregations = ["mean", "median", "majority", "weighted_mean", *options.latent_methods]
+    aggregations = ["mean", "median", "majority", "weighted_mean", *latent_methods]
     analysis.crowd_vs_expert = _crowd_vs_expert(by_field, info, fields, groups, aggregations)
 
     means = per_statement.pivot(index="statement", columns="field", values="mean").reindex(

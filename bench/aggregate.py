@@ -215,6 +215,7 @@ def main():
                 "bootstrap_samples": args.bootstrap,
                 "latent_methods": args.latent,
                 "prediction": args.prediction,
+                "latent_max_judgments": 10**9,
             },
         )
         started = time.perf_counter()

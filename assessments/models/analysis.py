@@ -19,6 +19,7 @@ def default_analysis_options() -> dict:
         "folds": 5,
         "prediction": True,
         "prediction_max_statements": 5000,
+        "latent_max_judgments": 100_000,
     }
 
 

@@ -41,7 +41,8 @@ def analysis_options(*, analysis: BatchAnalysis) -> tuple[aggregation.Options, l
     methods = raw.get("latent_methods")
     if not isinstance(methods, list) or set(methods) - set(aggregation.LATENT_METHODS):
         errors.append(f"latent_methods must be a list drawn from {aggregation.LATENT_METHODS}")
-    for key in ("bootstrap_samples", "seed", "folds", "prediction_max_statements"):
+    numbers = ("bootstrap_samples", "seed", "folds", "prediction_max_statements")
+    for key in (*numbers, "latent_max_judgments"):
         if not isinstance(raw.get(key), int) or raw[key] < 0:
             errors.append(f"{key} must be a non-negative integer")
     for key in ("include_gold", "prediction"):
@@ -57,6 +58,7 @@ def analysis_options(*, analysis: BatchAnalysis) -> tuple[aggregation.Options, l
         folds=raw["folds"],
         prediction=raw["prediction"],
         prediction_max_statements=raw["prediction_max_statements"],
+        latent_max_judgments=raw["latent_max_judgments"],
     )
     return options, statuses
 
@@ -185,13 +187,11 @@ def assignment_aggregate(*, assignment: Assignment) -> list[int]:
     weights = aggregation.gold_weights(worker_frame, statements, truth) if specs else None
     if not options.include_gold:
         frame = frame[~frame["statement"].map(statements["is_gold"]).astype(bool)]
-    per_statement = (
-        aggregation.statement_aggregates(frame, specs, weights)
-        if specs and len(frame)
-        else pd.DataFrame(columns=["statement", "field"])
-    )
     field_ids = {f.slug: f.pk for f in fields}
-    rows = [_aggregate_row(batch, record, field_ids) for record in _records(per_statement)]
+    rows = []
+    if specs and len(frame):
+        per_statement = aggregation.statement_aggregates(frame, specs, weights)
+        rows = [_aggregate_row(batch, record, field_ids) for record in _records(per_statement)]
     StatementAggregate.objects.bulk_create(
         rows,
         update_conflicts=True,
@@ -213,6 +213,17 @@ def assignment_aggregate(*, assignment: Assignment) -> list[int]:
 
 
 def _assignments_mark(assignment_ids: list[int], now) -> None:
+    if connection.vendor == "postgresql":
+        # One statement for the ~100k assignments of a large batch instead of 100k ORM objects.
+        table = AssignmentAggregation._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (assignment_id, aggregated_at) "
+                "SELECT unnest(%s::bigint[]), %s "
+                "ON CONFLICT (assignment_id) DO UPDATE SET aggregated_at = EXCLUDED.aggregated_at",
+                [[int(pk) for pk in assignment_ids], now],
+            )
+        return
     AssignmentAggregation.objects.bulk_create(
         [AssignmentAggregation(assignment_id=pk, aggregated_at=now) for pk in assignment_ids],
         update_conflicts=True,

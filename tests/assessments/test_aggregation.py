@@ -157,6 +157,12 @@ def test_correlation_matrix_and_pca():
     frame["c"] = rng.normal(size=200)
     matrix = aggregation.correlation_matrix(frame)
     assert matrix["a"]["b"] == pytest.approx(np.corrcoef(frame["a"], frame["b"])[0, 1])
+    spearman = aggregation.correlation_matrix(frame, "spearman")
+    assert spearman["a"]["c"] == pytest.approx(stats.spearmanr(frame["a"], frame["c"])[0])
+    frame.loc[0, "a"] = np.nan  # pairwise complete: the missing row drops from pairs with a
+    gappy = aggregation.correlation_matrix(frame)
+    assert gappy["a"]["b"] == pytest.approx(np.corrcoef(frame["a"][1:], frame["b"][1:])[0, 1])
+    assert gappy["b"]["c"] == pytest.approx(np.corrcoef(frame["b"], frame["c"])[0, 1])
     pca = aggregation.pca_summary(frame)
     assert sum(pca["explained_variance_ratio"]) == pytest.approx(1.0)
     assert pca["explained_variance_ratio"][0] > 0.6  # a and b share one component

@@ -63,3 +63,18 @@ def test_report_prints_stored_results_and_recomputes_on_request():
 def test_unknown_batch_is_an_error():
     with pytest.raises(CommandError, match="no batch"):
         call_command("analysis_report", "missing", "--json")
+
+
+def test_report_reads_a_fixed_number_of_queries(django_assert_num_queries):
+    from assessments.selectors.analysis import analysis_report
+    from assessments.services.analysis import batch_recompute
+
+    batch = analysis_data.study_batch()
+    analysis_data.populate(batch, n_workers=4, seed=3, per_level=1)
+    models.BatchAnalysis.objects.create(
+        batch=batch, options={"bootstrap_samples": 10, "latent_methods": [], "prediction": False}
+    )
+    batch_recompute(batch=batch)
+    with django_assert_num_queries(4):
+        report = analysis_report(batch=batch)
+    assert len(report["per_statement"]) == 9

@@ -220,3 +220,66 @@ def test_fixed_width_histogram_json_parses_back_to_the_counts():
     counts = np.array([[0, 3, 10, 0, 127], [5, 0, 0, 0, 0]])
     text = _json_int_arrays(counts)
     assert [json.loads(bytes(row)) for row in text] == counts.tolist()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_serialise_and_give_one_result():
+    import threading
+
+    from django.db import connection
+
+    batch = analysis_data.study_batch()
+    _, _, assignments = analysis_data.populate(batch, n_workers=8, seed=6)
+    _fast(batch)
+    batch_recompute(batch=batch)
+    expected = _aggregates(batch)
+    errors = []
+
+    def run(work):
+        try:
+            work()
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(lambda: tasks.batch_recompute_task(batch.pk),)),
+        threading.Thread(target=run, args=(lambda: tasks.batch_recompute_task(batch.pk),)),
+        threading.Thread(
+            target=run, args=(lambda: tasks.assignment_aggregate_task(assignments[0].pk),)
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert _aggregates(batch) == expected
+    assert models.AgreementResult.objects.filter(batch=batch).count() == 3 * 3
+
+
+def test_latent_estimates_are_skipped_above_the_size_limit(batch):
+    _fast(batch, latent_methods=["dawid_skene"], latent_max_judgments=10)
+    batch_recompute(batch=batch)
+    assert not models.StatementAggregate.objects.filter(dawid_skene__isnull=False).exists()
+    assert not models.CrowdExpertResult.objects.filter(aggregation="dawid_skene").exists()
+    _fast(batch, latent_methods=["dawid_skene"])
+    batch_recompute(batch=batch)
+    assert not models.StatementAggregate.objects.filter(dawid_skene__isnull=True).exists()
+
+
+def test_an_assignment_with_only_excluded_judgments_leaves_no_rows(batch):
+    _fast(batch)
+    rng = np.random.default_rng(4)
+    abc = models.Dataset.objects.get(name="abc")
+    statement = models.Statement.objects.create(
+        dataset=abc, external_id="fresh", text="t", expert_level=abc.levels.first()
+    )
+    assignment = analysis_data.complete_assignment(
+        batch, factories.WorkerFactory(), [statement], rng, status="failed"
+    )
+    assert assignment_aggregate(assignment=assignment) == [statement.pk]
+    assert not models.StatementAggregate.objects.filter(statement=statement).exists()
+    assert models.AssignmentAggregation.objects.filter(assignment=assignment).exists()
