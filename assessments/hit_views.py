@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -170,6 +169,8 @@ def hit_entry(request, batch_slug: str):
         if existing is not None:
             if existing.status == Assignment.Status.ACTIVE and existing.lease_expires_at > now:
                 return HttpResponseRedirect(_hit_url(existing, "resume"))
+            if existing.status == Assignment.Status.COMPLETED:  # show their code again
+                return HttpResponseRedirect(_hit_url(existing, "result"))
             return _message(request, "Thank you", hits.REFUSALS["repeat"], 403)
         refusal = hits.worker_refusal(batch=batch, worker=worker)
         if refusal:
@@ -444,7 +445,12 @@ def _page_post(request, assignment, pages, page, now):
             )
             return _after_submit(assignment, outcome)
         else:
-            _comment_save(assignment, attempt_number, post.get("comment", ""), now)
+            hits.assignment_comment_save(
+                assignment=assignment,
+                attempt_number=attempt_number,
+                comment=post.get("comment", ""),
+                now=now,
+            )
     except hits.HitError as exc:
         if action == "autosave":
             return JsonResponse({"error": exc.message, "code": exc.code}, status=exc.status)
@@ -466,16 +472,6 @@ def _page_post(request, assignment, pages, page, now):
         return JsonResponse({"saved": True})
     target = page.index - 1 if action == "back" else page.index + 1
     return HttpResponseRedirect(_hit_url(assignment, "page", index=target))
-
-
-def _comment_save(assignment, attempt_number, comment, now):
-    """Keep the final comment while the worker goes Back or types (saved again on submit)."""
-    with transaction.atomic():
-        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
-        hits.assignment_open_check(assignment=locked, now=now)
-        if len(comment) > hits.MAX_TEXT_CHARS:
-            raise ValidationError({"comment": "Please keep it shorter."})
-        Assignment.objects.filter(pk=locked.pk).update(comment=comment.strip())
 
 
 def _after_submit(assignment: Assignment, outcome: hits.SubmitOutcome):

@@ -231,6 +231,10 @@ def server_start(port: int, processes: int, threads: int) -> subprocess.Popen:
             "gthread",
             "--threads",
             str(threads),
+            # Longer than the think time: otherwise the server closes idle keep-alive
+            # connections just as a worker reuses them (connection reset by peer).
+            "--keep-alive",
+            "30",
             "--log-level",
             "warning",
         ],

@@ -239,7 +239,13 @@ def _assignment_start(*, batch, platform, platform_id, platform_params, now) -> 
 
 
 def _assignment_lock(assignment_id: int) -> Assignment:
-    return Assignment.objects.select_for_update().select_related("batch").get(pk=assignment_id)
+    # Lock the assignment row only (of=self): locking the joined batch row as well would make
+    # every worker of the batch wait for every other worker's answer save.
+    return (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("batch")
+        .get(pk=assignment_id)
+    )
 
 
 def assignment_open_check(*, assignment: Assignment, now: datetime.datetime) -> Attempt:
@@ -511,6 +517,20 @@ def questionnaire_answers_save(
 # ---------------------------------------------------------------- submit
 
 
+@transaction.atomic
+def assignment_comment_save(
+    *, assignment: Assignment, attempt_number: int, comment: str, now: datetime.datetime
+) -> None:
+    """Keep the final page's comment while the worker types or goes Back (saved again on submit)."""
+    locked = _assignment_lock(assignment.pk)
+    _attempt_for_input(assignment=locked, attempt_number=attempt_number, now=now)
+    comment = (comment or "").strip()
+    if len(comment) > MAX_TEXT_CHARS:
+        raise ValidationError({"comment": f"Please keep it under {MAX_TEXT_CHARS} characters."})
+    locked.comment = comment
+    locked.save(update_fields=["comment"])
+
+
 @dataclass(frozen=True)
 class SubmitOutcome:
     status: str  # passed / retry / failed
@@ -649,6 +669,8 @@ def assignment_submit(
     locked = _assignment_lock(assignment.pk)
     batch = locked.batch
     attempt = _attempt_for_input(assignment=locked, attempt_number=attempt_number, now=now)
+    if not PageServe.objects.filter(attempt=attempt, page="final").exists():
+        raise HitConflict("Submit from the last page of the task.", code="page_not_served")
     comment = (comment or "").strip()
     if len(comment) > MAX_TEXT_CHARS:
         raise ValidationError({"comment": f"Please keep it under {MAX_TEXT_CHARS} characters."})

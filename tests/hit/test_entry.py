@@ -148,3 +148,13 @@ def test_the_demo_link_opens_a_startable_hit(db, client):
     assert (
         client.post(link.group(1), {"worker": "demo-worker", "consent": "yes"}).status_code == 302
     )
+
+
+def test_a_worker_who_finished_sees_their_code_again(small_batch, client, clock):
+    walker = HitWalker(client, small_batch, clock, query=MTURK)
+    walker.start()
+    walker.walk_to_final()
+    walker.submit()
+    again = client.get(f"/hit/{small_batch.slug}/", MTURK)
+    assert again.status_code == 302 and again["Location"].endswith("/result/")
+    assert walker.assignment.completion_code.encode() in client.get(again["Location"]).content

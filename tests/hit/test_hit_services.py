@@ -107,3 +107,40 @@ def test_concurrent_leasing_never_gives_a_slot_twice(small_batch):
     assert Counter(Assignment.objects.values_list("design_id", flat=True)) == {
         d.id: 10 for d in small_batch.designs.all()
     }
+
+
+def test_behaviour_log_is_append_only_and_tied_to_statements(small_batch):
+    assignment = start(small_batch, "A")
+    stored = hits.behaviour_events_record(
+        assignment=assignment,
+        events=[{"kind": "query", "position": 0, "payload": {"q": "x"}}, {"kind": "blur"}],
+        now=NOW,
+    )
+    assert stored == 2
+    query = assignment.events.get(kind="query")
+    assert query.statement_id == assignment.statement_order[0]
+    assert query.attempt == assignment.attempts.get()
+    with pytest.raises(ValidationError):
+        hits.behaviour_events_record(
+            assignment=assignment, events=[{"kind": "blur", "payload": {"x": "y" * 3000}}], now=NOW
+        )
+    assert assignment.events.count() == 2
+
+
+@pytest.mark.postgres
+def test_answer_saves_lock_only_the_assignment_row(small_batch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assessments.hit_selectors import assignment_pages
+
+    assignment = start(small_batch, "A")
+    instructions = assignment_pages(assignment)[0]
+    hits.page_serve_record(
+        attempt=assignment.attempts.get(), page=instructions, served=False, now=NOW
+    )
+    with CaptureQueriesContext(connection) as queries:
+        hits.page_continue(assignment=assignment, attempt_number=1, page=instructions, now=NOW)
+    locks = [q["sql"] for q in queries if "FOR UPDATE" in q["sql"]]
+    # Locking the joined batch row too would serialise every worker of the batch.
+    assert locks and all('FOR UPDATE OF "assessments_assignment"' in sql for sql in locks)
