@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -36,6 +36,7 @@ __all__ = [
 MAX_QUERY_CHARS = 400  # Brave takes at most 400 characters
 TITLE_CHARS = 300
 SNIPPET_CHARS = 600
+URL_MAX_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ def _answer_fetch(backend, query: str, page: int, page_size: int, batch) -> _Ans
     backend_page = backend.search(query, page=page, page_size=page_size)
     answer = _Answer(has_next=backend_page.has_next)
     for hit in backend_page.hits:
+        if len(hit.url) > URL_MAX_CHARS:
+            continue  # cannot be logged as shown, so it is not shown
         if _hit_blocked(hit, batch.blocked_domains, batch.domain_match):
             answer.blocked_count += 1
         else:
@@ -151,7 +154,9 @@ def search_perform(
     if not cache_hit:
         try:
             answer = _answer_fetch(backend_get(provider), text, page, page_size, batch)
-        except SearchBackendError as exc:
+        except (SearchBackendError, ImproperlyConfigured) as exc:
+            # A misconfigured provider (e.g. a batch naming an unknown one) must not break the
+            # HIT page either: the worker gets the same "try again" message, the log the cause.
             _query_log(
                 assignment=assignment,
                 statement=statement,

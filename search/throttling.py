@@ -23,7 +23,7 @@ def throttle_check(*, worker_id: int, now: float | None = None) -> None:
     """Count one search for `worker_id` against every SEARCH_THROTTLE_RATES entry.
 
     Raises SearchThrottled when a limit is exceeded. Counters live in the shared cache (Redis in
-    production), so the limit holds across web processes; add() + incr() are atomic there. Fixed
+    production), so the limit holds across web processes; incr() and add() are atomic there. Fixed
     windows can let through up to twice a limit across a window boundary, which is enough to stop
     a script from burning a paid API quota.
     """
@@ -32,11 +32,9 @@ def throttle_check(*, worker_id: int, now: float | None = None) -> None:
         limit, period = rate_parse(rate)
         window = int(now // period)
         key = f"search:throttle:{worker_id}:{period}:{window}"
-        cache.add(key, 0, timeout=period + 1)
         try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=period + 1)
-            count = 1
+            count = cache.incr(key)  # one round trip in the common case
+        except ValueError:  # first search of this window
+            count = 1 if cache.add(key, 1, timeout=period + 1) else cache.incr(key)
         if count > limit:
             raise SearchThrottled(retry_after=max(1, int((window + 1) * period - now)))

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
@@ -43,6 +44,7 @@ def _int(value, default=None) -> int:
         raise ValidationError("Expected a whole number.", code="bad_number") from exc
 
 
+@never_cache  # every search must reach the server, to be logged
 @require_GET
 @_json_errors
 def query(request, token):

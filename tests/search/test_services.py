@@ -235,3 +235,22 @@ def test_evidence_urls_for_is_one_query(
     with django_assert_num_queries(1):
         urls = evidence_urls_for(assignment_id=assignment.pk, statement_id=statement.pk)
     assert "https://ssa.example.gov/trust-fund" in urls
+
+
+def test_an_unknown_batch_provider_fails_like_a_provider(assignment, statement):
+    assignment.batch.search_provider = "nonexistent"
+    assignment.batch.save()
+    with pytest.raises(SearchUnavailable):
+        services.search_perform(assignment=assignment, statement=statement, query="q")
+    assert "nonexistent" in SearchQuery.objects.get().error
+
+
+def test_over_long_urls_are_not_shown(settings, stub, assignment, statement):
+    settings.SEARCH_BACKEND = "searxng"
+    settings.SEARXNG_URL = stub.url
+    long_url = "https://a.example/" + "x" * 2100
+    stub.reply(
+        {"results": [{"url": long_url, "title": "L"}, {"url": "https://b.example/", "title": "B"}]}
+    )
+    page = services.search_perform(assignment=assignment, statement=statement, query="q")
+    assert [r.url for r in page.results] == ["https://b.example/"]

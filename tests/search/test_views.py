@@ -32,6 +32,7 @@ def test_query_returns_public_result_fields_only(client, token, statement):
     statement.save()
     response = _search(client, token, statement.pk)
     assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]  # a repeated search is logged again
     data = response.json()
     assert set(data) == {"query_id", "page", "has_next", "blocked_count", "results"}
     assert {tuple(sorted(r)) for r in data["results"]} == {
