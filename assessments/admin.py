@@ -301,6 +301,12 @@ class JudgmentAdmin(ReadOnlyAdmin):
     search_fields = ["statement__external_id", "attempt__assignment__worker__platform_id"]
     inlines = [JudgmentValueInline]
 
+    def lookup_allowed(self, lookup, value, request=None):
+        # The dashboard's workers table links to one worker's judgments (rows stay batch-scoped).
+        if lookup == "attempt__assignment__worker__id__exact":
+            return True
+        return super().lookup_allowed(lookup, value, request)
+
 
 @admin.register(models.JudgmentValue)
 class JudgmentValueAdmin(ReadOnlyAdmin):
@@ -422,6 +428,9 @@ class PageServeAdmin(ReadOnlyAdmin):
     list_select_related = ["attempt__assignment__batch", "attempt__assignment__worker"]
 
 
+# -- dashboard figures: counted by Celery, read on the batch dashboard ---------------------------
+
+
 @admin.register(models.DashboardSnapshot)
 class DashboardSnapshotAdmin(ReadOnlyAdmin):
     batch_path = "batch"
@@ -432,8 +441,8 @@ class DashboardSnapshotAdmin(ReadOnlyAdmin):
 @admin.register(models.WorkerSummary)
 class WorkerSummaryAdmin(ReadOnlyAdmin):
     batch_path = "batch"
-    list_display = ["pseudonym", "batch", "status", "tries", "gold_accuracy", "crt_correct"]
-    list_filter = ["batch", "status", "is_blocked"]
+    list_display = ["pseudonym", "batch", "status", "tries", "gold_accuracy", "crowd_mae"]
+    list_filter = ["batch", "status", "platform"]
     list_select_related = ["batch"]
     search_fields = ["pseudonym"]
 

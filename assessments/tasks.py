@@ -1,6 +1,8 @@
 """Celery tasks: thin wrappers that load by id and call one service."""
 
 from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
 from django.db import OperationalError
 from django.utils import timezone
 
@@ -60,10 +62,20 @@ def assignments_expire_stale_task():
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
 def dashboard_snapshot_refresh_task(batch_id: int):
-    """Recount a batch's dashboard snapshot (progress, funnel, workers, searches)."""
-    batch = Batch.objects.filter(pk=batch_id).first()
-    if batch is not None:
-        dashboard_snapshot_refresh(batch=batch)
+    """Recount a batch's dashboard snapshot (progress, funnel, workers, searches).
+
+    One refresh per batch at a time: at a million judgments a refresh outlasts the beat period,
+    and overlapping runs would only queue up behind each other's locks.
+    """
+    key = f"dashboard-refreshing:{batch_id}"
+    if not cache.add(key, 1, timeout=settings.CELERY_TASK_TIME_LIMIT):
+        return
+    try:
+        batch = Batch.objects.filter(pk=batch_id).first()
+        if batch is not None:
+            dashboard_snapshot_refresh(batch=batch)
+    finally:
+        cache.delete(key)
 
 
 @shared_task(acks_late=True)

@@ -93,3 +93,17 @@ def test_live_refresh_task_covers_live_batches_only(researcher):
     dashboards_refresh_live_task()
     assert models.DashboardSnapshot.objects.filter(batch=live).exists()
     assert not models.DashboardSnapshot.objects.filter(batch=closed).exists()
+
+
+def test_refresh_task_skips_while_another_refresh_runs(researcher):
+    from django.core.cache import cache
+
+    from assessments.tasks import dashboard_snapshot_refresh_task
+
+    batch = factories.BatchFactory(owner=researcher)
+    cache.add(f"dashboard-refreshing:{batch.pk}", 1)
+    dashboard_snapshot_refresh_task(batch.pk)
+    assert not models.DashboardSnapshot.objects.filter(batch=batch).exists()
+    cache.delete(f"dashboard-refreshing:{batch.pk}")
+    dashboard_snapshot_refresh_task(batch.pk)
+    assert models.DashboardSnapshot.objects.filter(batch=batch).exists()

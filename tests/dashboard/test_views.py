@@ -198,3 +198,18 @@ def test_batch_list_links_to_the_dashboard(client, dashboard_batch, researcher):
     client.force_login(researcher)
     page = client.get(reverse("admin:assessments_batch_changelist")).content.decode()
     assert _url("batch-dashboard", dashboard_batch) in page
+
+
+def test_worker_judgments_link_filters_the_judgment_list(client, dashboard_batch, researcher):
+    client.force_login(researcher)
+    page = client.get(_url("batch-dashboard", dashboard_batch)).content.decode()
+    worker = dashboard_batch.assignments.order_by("pk").first().worker
+    link = (
+        reverse("admin:assessments_judgment_changelist")
+        + f"?attempt__assignment__batch__id__exact={dashboard_batch.pk}"
+        + f"&attempt__assignment__worker__id__exact={worker.pk}"
+    )
+    assert link.replace("&", "&amp;") in page
+    response = client.get(link)
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 11
