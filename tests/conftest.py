@@ -26,7 +26,7 @@ _NEEDS = {
 def pytest_collection_modifyitems(config, items):
     for item in items:
         for marker, (available, reason) in _NEEDS.items():
-            if marker in item.keywords and not available:
+            if item.get_closest_marker(marker) and not available:
                 if REQUIRE_SERVICES:
                     raise pytest.UsageError(f"{item.nodeid} {reason}")
                 item.add_marker(pytest.mark.skip(reason=reason))
