@@ -19,6 +19,7 @@ _SERVICE_VARS = (
     "DJANGO_DEBUG",
     "DJANGO_SECRET_KEY",
     "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # browser tests set it; production never does
 )
 
 
