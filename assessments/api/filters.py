@@ -1,5 +1,7 @@
 """Query-string filters and cursor pagination for the researcher API (django-filter)."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -26,6 +28,23 @@ class IdFilter(django_filters.NumberFilter):
     def filter(self, qs, value):
         if value is not None and not -(2**63) <= value < 2**63:
             return qs.none()
+        return super().filter(qs, value)
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time, compared in UTC.
+
+    ISO 8601 allows UTC offsets up to +-23:59 but PostgreSQL only up to +-15:59, so the value is
+    converted first; one beyond the representable range is clamped to it.
+    """
+
+    def filter(self, qs, value):
+        if value is not None:
+            try:
+                value = value.astimezone(datetime.UTC)
+            except OverflowError:
+                edge = datetime.datetime.min if value.year == 1 else datetime.datetime.max
+                value = edge.replace(tzinfo=datetime.UTC)
         return super().filter(qs, value)
 
 
@@ -65,8 +84,8 @@ class IdCursorPagination(CursorPagination):
 
 
 class BatchFilter(django_filters.FilterSet):
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Batch
@@ -142,8 +161,8 @@ class QuestionnaireAnswerFilter(django_filters.FilterSet):
 class BehaviourEventFilter(django_filters.FilterSet):
     batch = IdFilter(field_name="assignment__batch")
     assignment = IdFilter(field_name="assignment")
-    after = django_filters.IsoDateTimeFilter(field_name="server_ts", lookup_expr="gte")
-    before = django_filters.IsoDateTimeFilter(field_name="server_ts", lookup_expr="lt")
+    after = UtcDateTimeFilter(field_name="server_ts", lookup_expr="gte")
+    before = UtcDateTimeFilter(field_name="server_ts", lookup_expr="lt")
 
     class Meta:
         model = BehaviourEvent
