@@ -5,6 +5,7 @@ import datetime
 import django_filters
 from django import forms
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
@@ -20,15 +21,16 @@ from ..models import (
 )
 
 
+@extend_schema_field({"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1})
 class IdFilter(django_filters.NumberFilter):
-    """An integer id; one beyond 64 bits matches nothing (passing it on would overflow SQLite)."""
+    """An integer id within 64 bits: a larger one would overflow SQLite, so it is a 400."""
 
     field_class = forms.IntegerField
 
-    def filter(self, qs, value):
-        if value is not None and not -(2**63) <= value < 2**63:
-            return qs.none()
-        return super().filter(qs, value)
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -(2**63))
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -93,9 +95,7 @@ class BatchFilter(django_filters.FilterSet):
 
 
 class StatementFilter(django_filters.FilterSet):
-    batch = django_filters.NumberFilter(
-        method="filter_batch", label="In the pool or gold set of batch"
-    )
+    batch = IdFilter(method="filter_batch", label="In the pool or gold set of batch")
     dataset = django_filters.CharFilter(field_name="dataset__name")
     expert_label = django_filters.CharFilter(field_name="expert_level__label")
 
@@ -104,8 +104,6 @@ class StatementFilter(django_filters.FilterSet):
         fields = ["batch", "dataset", "external_id", "is_gold", "party", "expert_label"]
 
     def filter_batch(self, queryset, name, value):
-        if not -(2**63) <= value < 2**63:
-            return queryset.none()
         return queryset.filter(Q(batches=value) | Q(gold_in_batches=value)).distinct()
 
 
