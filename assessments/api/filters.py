@@ -1,8 +1,11 @@
 """Query-string filters and cursor pagination for the researcher API (django-filter)."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
@@ -18,14 +21,32 @@ from ..models import (
 )
 
 
+@extend_schema_field({"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1})
 class IdFilter(django_filters.NumberFilter):
-    """An integer id; one beyond 64 bits matches nothing (passing it on would overflow SQLite)."""
+    """An integer id within 64 bits: a larger one would overflow SQLite, so it is a 400."""
 
     field_class = forms.IntegerField
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -(2**63))
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time, compared in UTC.
+
+    ISO 8601 allows UTC offsets up to +-23:59 but PostgreSQL only up to +-15:59, so the value is
+    converted first; one beyond the representable range is clamped to it.
+    """
+
     def filter(self, qs, value):
-        if value is not None and not -(2**63) <= value < 2**63:
-            return qs.none()
+        if value is not None:
+            try:
+                value = value.astimezone(datetime.UTC)
+            except OverflowError:
+                edge = datetime.datetime.min if value.year == 1 else datetime.datetime.max
+                value = edge.replace(tzinfo=datetime.UTC)
         return super().filter(qs, value)
 
 
@@ -65,8 +86,8 @@ class IdCursorPagination(CursorPagination):
 
 
 class BatchFilter(django_filters.FilterSet):
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Batch
@@ -74,9 +95,7 @@ class BatchFilter(django_filters.FilterSet):
 
 
 class StatementFilter(django_filters.FilterSet):
-    batch = django_filters.NumberFilter(
-        method="filter_batch", label="In the pool or gold set of batch"
-    )
+    batch = IdFilter(method="filter_batch", label="In the pool or gold set of batch")
     dataset = django_filters.CharFilter(field_name="dataset__name")
     expert_label = django_filters.CharFilter(field_name="expert_level__label")
 
@@ -85,8 +104,6 @@ class StatementFilter(django_filters.FilterSet):
         fields = ["batch", "dataset", "external_id", "is_gold", "party", "expert_label"]
 
     def filter_batch(self, queryset, name, value):
-        if not -(2**63) <= value < 2**63:
-            return queryset.none()
         return queryset.filter(Q(batches=value) | Q(gold_in_batches=value)).distinct()
 
 
@@ -142,8 +159,8 @@ class QuestionnaireAnswerFilter(django_filters.FilterSet):
 class BehaviourEventFilter(django_filters.FilterSet):
     batch = IdFilter(field_name="assignment__batch")
     assignment = IdFilter(field_name="assignment")
-    after = django_filters.IsoDateTimeFilter(field_name="server_ts", lookup_expr="gte")
-    before = django_filters.IsoDateTimeFilter(field_name="server_ts", lookup_expr="lt")
+    after = UtcDateTimeFilter(field_name="server_ts", lookup_expr="gte")
+    before = UtcDateTimeFilter(field_name="server_ts", lookup_expr="lt")
 
     class Meta:
         model = BehaviourEvent

@@ -24,6 +24,19 @@ ERRORS = {
 class ResearcherAutoSchema(AutoSchema):
     """drf-spectacular's schema plus the error responses DRF returns on every endpoint."""
 
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        # Django refuses NUL characters in form input (filters), so say so in the schema.
+        for parameter in (operation or {}).get("parameters", []):
+            schema = parameter.get("schema", {})
+            if (
+                parameter["in"] == "query"
+                and schema.get("type") == "string"
+                and not ({"enum", "format", "pattern"} & set(schema))
+            ):
+                schema["pattern"] = "^[^\\x00]*$"
+        return operation
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction == "response":

@@ -1,5 +1,7 @@
 """Researcher API serializers: explicit output fields (workers only as pseudonyms) and write inputs."""
 
+import json
+
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -248,6 +250,17 @@ class BatchConfigSerializer(serializers.Serializer):
     statements = StatementRefSerializer(many=True, required=False)
     gold_statements = StatementRefSerializer(many=True, required=False)
     excluded_batches = serializers.ListField(child=serializers.SlugField(), required=False)
+
+    def validate(self, attrs):
+        # Free-form JSON may hide a NUL character, which PostgreSQL's jsonb cannot store.
+        errors = {
+            name: "Null characters are not allowed."
+            for name in ("composition", "platform_settings", "quality_gates")
+            if "\\u0000" in json.dumps(attrs.get(name))
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class BatchStatusSerializer(serializers.Serializer):

@@ -90,8 +90,8 @@ def test_throttle_limits_each_token(settings, roles):
     assert roles["colleague"].get("/api/datasets/").status_code == 200
 
 
-def test_huge_or_malformed_ids_are_a_quiet_miss(owner_client, batch):
-    assert owner_client.get("/api/judgments/?batch=99999999999999999999999").json()["results"] == []
+def test_huge_or_malformed_ids_are_refused_or_missed(owner_client, batch):
+    assert owner_client.get("/api/judgments/?batch=99999999999999999999999").status_code == 400
     assert owner_client.get("/api/judgments/?batch=x").status_code == 400
     for bad in ("99999999999999999999999", "1.5", "-1"):
         response = owner_client.get(f"/api/batches/{bad}/")
@@ -103,6 +103,16 @@ def test_bad_page_size_is_a_400(owner_client, batch):
         assert owner_client.get(f"/api/judgments/?page_size={bad}").status_code == 400
 
 
-def test_huge_batch_filter_on_statements_is_a_quiet_miss(owner_client, batch):
+def test_huge_batch_filter_on_statements_is_a_400(owner_client, batch):
     response = owner_client.get("/api/statements/?batch=-99999999999999999999999")
-    assert response.status_code == 200 and response.json()["results"] == []
+    assert response.status_code == 400 and "batch" in response.json()
+
+
+def test_time_filters_accept_any_iso_offset(owner_client, batch):
+    # PostgreSQL refuses offsets past +-15:59 in a query; ISO 8601 allows +-23:59.
+    early = owner_client.get("/api/behaviour-events/?after=0100-04-24T12:32:23%2B19:16")
+    assert early.status_code == 200 and len(early.json()["results"]) == 3
+    late = owner_client.get("/api/batches/?created_before=0001-01-01T00:00:00%2B23:00")
+    assert late.status_code == 200 and late.json()["results"] == []
+    far = owner_client.get("/api/behaviour-events/?before=9999-12-31T23:00:00-21:01")
+    assert far.status_code == 200 and len(far.json()["results"]) == 3

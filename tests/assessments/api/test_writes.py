@@ -155,3 +155,11 @@ def test_a_live_batch_takes_no_new_statements(owner_client, batch):
     )
     assert response.status_code == 400 and "status" in response.json()
     assert not models.Statement.objects.filter(external_id="N1").exists()
+
+
+def test_nul_characters_in_json_settings_are_a_400(owner_client, statements):
+    response = owner_client.post(
+        "/api/batches/", _config(platform_settings={"a\x00": 1}), format="json"
+    )
+    assert response.status_code == 400 and "platform_settings" in response.json()
+    assert not models.Batch.objects.exists()
