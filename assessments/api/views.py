@@ -93,6 +93,18 @@ _FILE_ACTION = {
 _DOWNLOAD_MEDIA_TYPES = {(200, cls.media_type): OpenApiTypes.BINARY for cls in WRITERS.values()}
 
 
+_INCLUDE_SIMULATED = OpenApiParameter(
+    "include_simulated",
+    bool,
+    OpenApiParameter.QUERY,
+    description="Also export simulated workers (pilots run with simulate_workers); default false.",
+)
+
+
+def _include_simulated(request) -> bool:
+    return request.query_params.get("include_simulated", "").lower() in ("true", "1")
+
+
 def _download(chunks, media_type: str, filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(chunks, content_type=media_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -179,6 +191,7 @@ class BatchViewSet(
                 "kind", str, OpenApiParameter.PATH, enum=sorted(export_selectors.EXPORT_KINDS)
             ),
             OpenApiParameter("file_format", str, OpenApiParameter.PATH, enum=sorted(WRITERS)),
+            _INCLUDE_SIMULATED,
         ],
         responses=_DOWNLOAD_MEDIA_TYPES,
         summary="Download a bulk export (judgments, workers, answers, events) as CSV, JSONL or Parquet",
@@ -197,12 +210,15 @@ class BatchViewSet(
         batch = self.get_object()
         if kind not in export_selectors.EXPORT_KINDS or file_format not in WRITERS:
             raise exceptions.NotFound(f"No {kind!r} export as {file_format!r}.")
-        columns, rows = export_selectors.export_table(batch=batch, kind=kind)
+        columns, rows = export_selectors.export_table(
+            batch=batch, kind=kind, include_simulated=_include_simulated(request)
+        )
         writer = writer_get(file_format)(columns)
         filename = f"{batch.slug}-{kind}.{writer.extension}"
         return _download(writer.stream(rows), writer.media_type, filename)
 
     @extend_schema(
+        parameters=[_INCLUDE_SIMULATED],
         responses={(200, "application/zip"): OpenApiTypes.BINARY},
         summary="Download the study data package (zip)",
         description=(
@@ -214,7 +230,9 @@ class BatchViewSet(
     def package(self, request, pk=None):
         batch = self.get_object()
         today = datetime.date.today().isoformat()
-        members = export_selectors.batch_package_members(batch, today=today)
+        members = export_selectors.batch_package_members(
+            batch, today=today, include_simulated=_include_simulated(request)
+        )
         return _download(zip_stream(members), "application/zip", f"{batch.slug}-{today}.zip")
 
 

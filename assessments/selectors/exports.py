@@ -18,10 +18,18 @@ from ..models import (
     Judgment,
     JudgmentValue,
     QuestionnaireAnswer,
+    Worker,
 )
 from ..pseudonyms import worker_pseudonym
 
 EXPORT_CHUNK_SIZE = 5000
+
+
+def _real_workers(queryset: QuerySet, worker_path: str, include_simulated: bool) -> QuerySet:
+    """Leave out simulated workers (pilots of `simulate_workers`) unless they are asked for."""
+    if include_simulated:
+        return queryset
+    return queryset.exclude(**{f"{worker_path}__platform": Worker.Platform.SIMULATED})
 
 
 class Pseudonymiser:
@@ -137,7 +145,11 @@ JUDGMENT_FIELDS = (
 
 
 def judgment_export_rows(
-    batch: Batch, *, salt: str | None = None, chunk_size: int | None = None
+    batch: Batch,
+    *,
+    salt: str | None = None,
+    chunk_size: int | None = None,
+    include_simulated: bool = False,
 ) -> Iterator[tuple]:
     """Yield one row per judgment of `batch` (worker x statement x attempt), in judgment_export_columns order.
 
@@ -150,7 +162,11 @@ def judgment_export_rows(
     slot = {field_id: index for index, field_id in enumerate(field_ids)}
     pseudonym = Pseudonymiser(salt)
     size = chunk_size or EXPORT_CHUNK_SIZE
-    judgments = Judgment.objects.filter(attempt__assignment__batch=batch).order_by("pk")
+    judgments = _real_workers(
+        Judgment.objects.filter(attempt__assignment__batch=batch),
+        "attempt__assignment__worker",
+        include_simulated,
+    ).order_by("pk")
     bounds = judgments.aggregate(low=Min("pk"), high=Max("pk"))
     if bounds["low"] is None:
         return
@@ -215,11 +231,17 @@ WORKER_COLUMNS = (
 
 
 def worker_export_rows(
-    batch: Batch, *, salt: str | None = None, chunk_size: int | None = None
+    batch: Batch,
+    *,
+    salt: str | None = None,
+    chunk_size: int | None = None,
+    include_simulated: bool = False,
 ) -> Iterator[tuple]:
     """Yield one row per worker (assignment) of `batch`, in WORKER_COLUMNS order."""
     pseudonym = Pseudonymiser(salt)
-    assignments = Assignment.objects.filter(batch=batch).annotate(
+    assignments = _real_workers(
+        Assignment.objects.filter(batch=batch), "worker", include_simulated
+    ).annotate(
         attempt_count=Count("attempts"),
         passed_count=Count("attempts", filter=Q(attempts__status=Attempt.Status.PASSED)),
     )
@@ -244,11 +266,19 @@ ANSWER_COLUMNS = (
 
 
 def answer_export_rows(
-    batch: Batch, *, salt: str | None = None, chunk_size: int | None = None
+    batch: Batch,
+    *,
+    salt: str | None = None,
+    chunk_size: int | None = None,
+    include_simulated: bool = False,
 ) -> Iterator[tuple]:
     """Yield one row per questionnaire answer of `batch`, in ANSWER_COLUMNS order."""
     pseudonym = Pseudonymiser(salt)
-    answers = QuestionnaireAnswer.objects.filter(attempt__assignment__batch=batch)
+    answers = _real_workers(
+        QuestionnaireAnswer.objects.filter(attempt__assignment__batch=batch),
+        "attempt__assignment__worker",
+        include_simulated,
+    )
     fields = ("attempt__assignment__worker__platform", "attempt__assignment__worker__platform_id",
               "attempt__number", "question__questionnaire__slug", "question__slug", "value",
               "is_correct", "answered_at")  # fmt: skip
@@ -269,11 +299,19 @@ EVENT_COLUMNS = (
 
 
 def event_export_rows(
-    batch: Batch, *, salt: str | None = None, chunk_size: int | None = None
+    batch: Batch,
+    *,
+    salt: str | None = None,
+    chunk_size: int | None = None,
+    include_simulated: bool = False,
 ) -> Iterator[tuple]:
     """Yield one row per behaviour event of `batch`, in EVENT_COLUMNS order."""
     pseudonym = Pseudonymiser(salt)
-    events = BehaviourEvent.objects.filter(assignment__batch=batch)
+    events = _real_workers(
+        BehaviourEvent.objects.filter(assignment__batch=batch),
+        "assignment__worker",
+        include_simulated,
+    )
     fields = ("assignment__worker__platform", "assignment__worker__platform_id",
               "attempt__number", "statement__external_id", "kind", "payload", "client_ts",
               "server_ts")  # fmt: skip
@@ -326,10 +364,12 @@ EXPORT_KINDS: dict[str, tuple[Callable[[Batch], list[Column]], Callable[..., Ite
 }
 
 
-def export_table(*, batch: Batch, kind: str) -> tuple[list[Column], Iterator[tuple]]:
+def export_table(
+    *, batch: Batch, kind: str, include_simulated: bool = False
+) -> tuple[list[Column], Iterator[tuple]]:
     """Return the columns and a lazy row iterator of export `kind` for `batch`."""
     columns, rows = EXPORT_KINDS[kind]
-    return columns(batch), rows(batch)
+    return columns(batch), rows(batch, include_simulated=include_simulated)
 
 
 def batch_configuration(batch: Batch) -> dict:
@@ -432,20 +472,36 @@ def _citation_cff(batch: Batch, today: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def batch_package_members(batch: Batch, *, today: str) -> Iterator[tuple[str, Iterator[bytes]]]:
+def batch_package_members(
+    batch: Batch, *, today: str, include_simulated: bool = False
+) -> Iterator[tuple[str, Iterator[bytes]]]:
     """Yield the files of `batch`'s study data package as (name, byte chunks), lazily.
 
     judgments.csv is exactly the judgments import format, so the package can be imported again.
     """
     csv_writer = writer_get("csv")
+    real = {"include_simulated": include_simulated}
     judgment_columns = judgment_import_columns(batch)
     width = len(judgment_columns)
+    names = [column.name for column in judgment_export_columns(batch)]
+    attempt_status, assignment_status = (
+        names.index("attempt_status"),
+        names.index("assignment_status"),
+    )
+
+    def importable(row: tuple) -> bool:
+        # The import format has no status column: import_judgments takes a worker's last try as
+        # passed and earlier ones as failed. So the package holds the tries of workers who
+        # completed the batch, which re-import with exactly their statuses; the bulk export
+        # keeps everything, with its status columns.
+        return row[assignment_status] == "completed" and row[attempt_status] in ("passed", "failed")
+
     files = [
         ("judgments.csv", judgment_columns,
-         lambda: (row[:width] for row in judgment_export_rows(batch))),
-        ("workers.csv", list(WORKER_COLUMNS), lambda: worker_export_rows(batch)),
-        ("answers.csv", list(ANSWER_COLUMNS), lambda: answer_export_rows(batch)),
-        ("events.csv", list(EVENT_COLUMNS), lambda: event_export_rows(batch)),
+         lambda: (row[:width] for row in judgment_export_rows(batch, **real) if importable(row))),
+        ("workers.csv", list(WORKER_COLUMNS), lambda: worker_export_rows(batch, **real)),
+        ("answers.csv", list(ANSWER_COLUMNS), lambda: answer_export_rows(batch, **real)),
+        ("events.csv", list(EVENT_COLUMNS), lambda: event_export_rows(batch, **real)),
         ("statements.csv", list(STATEMENT_COLUMNS), lambda: statement_export_rows(batch)),
     ]  # fmt: skip
     for name, columns, rows in files:
