@@ -53,6 +53,8 @@ class QuestionnairePage:
     correct: Mapping[str, bool | None] = field(default_factory=dict)
     served_at: datetime.datetime | None = None
     answered_at: datetime.datetime | None = None
+    # Answered in an earlier try and carried over: a retry restarts at the first statement.
+    carried_over: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,9 @@ class MinimumTimeGate(Gate):
             pages += [
                 q.slug
                 for q in submission.questionnaires
-                if self._too_fast(q.served_at, q.answered_at)
+                # A carried-over page was timed by the try that answered it; this try cannot
+                # answer it again, so judging it again would fail every later try for good.
+                if not q.carried_over and self._too_fast(q.served_at, q.answered_at)
             ]
         if "statement" in self.kinds:
             pages += [

@@ -604,6 +604,8 @@ def submission_build(*, assignment: Assignment, attempt: Attempt, gate_names: se
                 correct={q.slug: answers[q.id].is_correct for q in questions if q.id in answers},
                 served_at=serve.first_served_at if serve else None,
                 answered_at=serve.answered_at if serve else None,
+                # Retries restart at the first statement and keep the first try's answers here.
+                carried_over=attempt.number > 1,
             )
         )
     return quality.Submission(

@@ -92,6 +92,13 @@ def test_minimum_time_uses_server_times():
     assert run("minimum_time", submission(questionnaires=[fast_q]), pages=["statement"]).passed
 
 
+def test_minimum_time_leaves_questionnaires_of_an_earlier_try_alone():
+    carried = QuestionnairePage(
+        slug="crt-farmers", answers={}, served_at=T0, answered_at=T0, carried_over=True
+    )
+    assert run("minimum_time", submission(questionnaires=[carried]), pages=["questionnaire"]).passed
+
+
 @pytest.mark.parametrize(
     ("high", "low", "strict", "passed"),
     [
