@@ -47,6 +47,10 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     yield page
+    # The page sends a beacon (and may autosave) when it is left: refuse new requests and let
+    # those in flight finish, so no server thread writes while the test database is flushed.
+    context.route("**/*", lambda route: route.abort())
+    page.wait_for_load_state("networkidle")
     context.close()
 
 
