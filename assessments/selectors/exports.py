@@ -265,6 +265,24 @@ ANSWER_COLUMNS = (
 )
 
 
+def _worker_rows(
+    queryset: QuerySet,
+    worker_path: str,
+    fields: tuple[str, ...],
+    *,
+    salt: str | None,
+    chunk_size: int | None,
+    include_simulated: bool,
+) -> Iterator[tuple]:
+    """Yield `fields` of `queryset` in chunks, the worker (at `worker_path`) as a pseudonym first."""
+    pseudonym = Pseudonymiser(salt)
+    rows = _real_workers(queryset, worker_path, include_simulated)
+    selected = (f"{worker_path}__platform", f"{worker_path}__platform_id", *fields)
+    for chunk in _keyset_chunks(rows, selected, chunk_size):
+        for _, platform, platform_id, *rest in chunk:
+            yield (pseudonym(platform, platform_id), *rest)
+
+
 def answer_export_rows(
     batch: Batch,
     *,
@@ -273,18 +291,21 @@ def answer_export_rows(
     include_simulated: bool = False,
 ) -> Iterator[tuple]:
     """Yield one row per questionnaire answer of `batch`, in ANSWER_COLUMNS order."""
-    pseudonym = Pseudonymiser(salt)
-    answers = _real_workers(
+    return _worker_rows(
         QuestionnaireAnswer.objects.filter(attempt__assignment__batch=batch),
         "attempt__assignment__worker",
-        include_simulated,
+        (
+            "attempt__number",
+            "question__questionnaire__slug",
+            "question__slug",
+            "value",
+            "is_correct",
+            "answered_at",
+        ),
+        salt=salt,
+        chunk_size=chunk_size,
+        include_simulated=include_simulated,
     )
-    fields = ("attempt__assignment__worker__platform", "attempt__assignment__worker__platform_id",
-              "attempt__number", "question__questionnaire__slug", "question__slug", "value",
-              "is_correct", "answered_at")  # fmt: skip
-    for chunk in _keyset_chunks(answers, fields, chunk_size):
-        for _, platform, platform_id, *rest in chunk:
-            yield (pseudonym(platform, platform_id), *rest)
 
 
 EVENT_COLUMNS = (
@@ -306,18 +327,21 @@ def event_export_rows(
     include_simulated: bool = False,
 ) -> Iterator[tuple]:
     """Yield one row per behaviour event of `batch`, in EVENT_COLUMNS order."""
-    pseudonym = Pseudonymiser(salt)
-    events = _real_workers(
+    return _worker_rows(
         BehaviourEvent.objects.filter(assignment__batch=batch),
         "assignment__worker",
-        include_simulated,
+        (
+            "attempt__number",
+            "statement__external_id",
+            "kind",
+            "payload",
+            "client_ts",
+            "server_ts",
+        ),
+        salt=salt,
+        chunk_size=chunk_size,
+        include_simulated=include_simulated,
     )
-    fields = ("assignment__worker__platform", "assignment__worker__platform_id",
-              "attempt__number", "statement__external_id", "kind", "payload", "client_ts",
-              "server_ts")  # fmt: skip
-    for chunk in _keyset_chunks(events, fields, chunk_size):
-        for _, platform, platform_id, *rest in chunk:
-            yield (pseudonym(platform, platform_id), *rest)
 
 
 STATEMENT_COLUMNS = (
