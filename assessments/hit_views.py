@@ -265,11 +265,16 @@ def _page_context(assignment: Assignment, attempt: Attempt, pages: list[Page], p
         statement = Statement.objects.get(pk=page.statement_id)
         judgment = (
             Judgment.objects.filter(attempt=attempt, statement=statement)
-            .prefetch_related("values__field")
+            .prefetch_related("values")
             .first()
         )
-        values = {v.field.slug: v.value for v in judgment.values.all()} if judgment else {}
         fields = batch_fields(batch)
+        slugs = {f.id: f.slug for f in fields}
+        values = {
+            slugs[v.field_id]: v.value
+            for v in (judgment.values.all() if judgment else ())
+            if v.field_id in slugs
+        }
         context.update(
             statement={
                 "id": statement.id,
@@ -293,6 +298,7 @@ def _page_context(assignment: Assignment, attempt: Attempt, pages: list[Page], p
     return context
 
 
+@functools.cache
 def _search_enabled() -> bool:
     """Whether the search app's box is installed (branch `search`); until then a plain field."""
     from django.template import TemplateDoesNotExist

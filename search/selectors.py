@@ -22,6 +22,16 @@ def evidence_urls_for(*, assignment_id: int, statement_id: int) -> set[str]:
     )
 
 
+def evidence_urls_by_statement(*, assignment_id: int) -> dict[int, set[str]]:
+    """Return evidence_urls_for of every statement this assignment searched for, in one query."""
+    urls: dict[int, set[str]] = {}
+    for statement_id, url_key in SearchResult.objects.filter(
+        query__assignment_id=assignment_id
+    ).values_list("query__statement_id", "url_key"):
+        urls.setdefault(statement_id, set()).add(url_key)
+    return urls
+
+
 def search_assignment_get(*, token: str) -> Assignment:
     """Return the active assignment named by a signed token.
 

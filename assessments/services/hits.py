@@ -499,14 +499,22 @@ def questionnaire_answers_save(
         }
         if missing:
             raise ValidationError(missing, code="invalid")
-    saved = []
-    for slug, value in parsed.items():
-        answer, _ = QuestionnaireAnswer.objects.update_or_create(
-            attempt=attempt,
-            question=questions[slug],
-            defaults={"value": value, "is_correct": _answer_correct(questions[slug], value)},
-        )
-        saved.append(answer)
+    # One upsert for the page (not a select and a write per question); the assignment's lock
+    # serialises this worker's saves, the unique (attempt, question) keeps one row each.
+    saved = QuestionnaireAnswer.objects.bulk_create(
+        [
+            QuestionnaireAnswer(
+                attempt=attempt,
+                question=questions[slug],
+                value=value,
+                is_correct=_answer_correct(questions[slug], value),
+            )
+            for slug, value in parsed.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["attempt", "question"],
+        update_fields=["value", "is_correct"],
+    )
     serve.answered_at = now
     if complete:
         serve.completed_at = now
@@ -544,12 +552,13 @@ def evidence_inputs(
     """Return, per statement id, the URLs the worker's searches returned and whether the chosen
     evidence URL is on a blocked domain (read from the search app, imported lazily)."""
     from search.filters import url_is_blocked
-    from search.selectors import evidence_urls_for
+    from search.selectors import evidence_urls_by_statement
 
     batch = assignment.batch
+    shown = evidence_urls_by_statement(assignment_id=assignment.id)
     return {
         j.statement_id: (
-            frozenset(evidence_urls_for(assignment_id=assignment.id, statement_id=j.statement_id)),
+            frozenset(shown.get(j.statement_id, ())),
             bool(j.evidence_url)
             and url_is_blocked(j.evidence_url, batch.blocked_domains, batch.domain_match),
         )
@@ -557,14 +566,23 @@ def evidence_inputs(
     }
 
 
-def submission_build(*, assignment: Assignment, attempt: Attempt, gate_names: set[str]):
-    """Collect an attempt's answers and server timestamps into a quality.Submission."""
+def submission_build(
+    *,
+    assignment: Assignment,
+    attempt: Attempt,
+    gate_names: set[str],
+    serves: dict[str, PageServe] | None = None,
+):
+    """Collect an attempt's answers and server timestamps into a quality.Submission.
+
+    `serves` (the attempt's PageServe rows by page key) saves a query when the caller has them.
+    """
     batch = assignment.batch
     fields = batch_fields(batch)
-    serves = {s.page: s for s in PageServe.objects.filter(attempt=attempt)}
-    judgments = list(
-        attempt.judgments.select_related("statement").prefetch_related("values__field")
-    )
+    slugs = {f.id: f.slug for f in fields}
+    if serves is None:
+        serves = {s.page: s for s in PageServe.objects.filter(attempt=attempt)}
+    judgments = list(attempt.judgments.prefetch_related("values"))
     by_statement = {j.statement_id: j for j in judgments}
     evidence = (
         evidence_inputs(assignment=assignment, judgments=judgments)
@@ -580,7 +598,11 @@ def submission_build(*, assignment: Assignment, attempt: Attempt, gate_names: se
         pages.append(
             quality.StatementPage(
                 position=position,
-                values={v.field.slug: v.value for v in judgment.values.all()} if judgment else {},
+                values={
+                    slugs[v.field_id]: v.value
+                    for v in (judgment.values.all() if judgment else ())
+                    if v.field_id in slugs
+                },
                 evidence_url=judgment.evidence_url if judgment else "",
                 justification=judgment.justification if judgment else "",
                 served_at=serve.first_served_at if serve else None,
@@ -674,14 +696,15 @@ def assignment_submit(
     locked = _assignment_lock(assignment.pk)
     batch = locked.batch
     attempt = _attempt_for_input(assignment=locked, attempt_number=attempt_number, now=now)
-    if not PageServe.objects.filter(attempt=attempt, page="final").exists():
+    serves = {s.page: s for s in PageServe.objects.filter(attempt=attempt)}
+    if "final" not in serves:
         raise HitConflict("Submit from the last page of the task.", code="page_not_served")
     comment = (comment or "").strip()
     if len(comment) > MAX_TEXT_CHARS:
         raise ValidationError({"comment": f"Please keep it under {MAX_TEXT_CHARS} characters."})
     gates = quality.gates_build(batch.quality_gates or [])
     submission = submission_build(
-        assignment=locked, attempt=attempt, gate_names={g.name for g in gates}
+        assignment=locked, attempt=attempt, gate_names={g.name for g in gates}, serves=serves
     )
     results = quality.gates_run(gates, submission)
     failed = tuple(r for r in results if not r.passed)
@@ -708,8 +731,9 @@ def assignment_submit(
         locked.status = Assignment.Status.FAILED
         _slot_release(slot)
         status = "failed"
-    locked.full_clean(validate_unique=False)
-    locked.save()
+    # The database's check constraints guard status and completion time; a full_clean here
+    # would cost a query per foreign key on every submit.
+    locked.save(update_fields=["status", "completed_at", "completion_code", "comment"])
     if status == "passed":
         assignment_completed_notify(locked.id)
     return SubmitOutcome(status=status, failed_gates=failed, attempts_left=max(0, attempts_left))
