@@ -135,6 +135,7 @@ class BatchAdmin(BatchDashboardMixin, admin.ModelAdmin):
                 "fields": [
                     "quality_gates",
                     "max_attempts",
+                    "retry_from",
                     "time_limit_s",
                     "justification",
                     "justification_min_words",

@@ -405,6 +405,11 @@ def server_start(port: int, processes: int, threads: int) -> subprocess.Popen:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_LOG_LEVEL": "ERROR",
     }
+    try:
+        requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+        sys.exit(f"port {port} is in use (another run?): choose --port")
+    except requests.ConnectionError:
+        pass
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),

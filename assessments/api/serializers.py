@@ -38,8 +38,8 @@ class BatchSerializer(serializers.ModelSerializer):
         fields = [
             "id", "slug", "title", "description", "owner", "shared_with", "status",
             "statements_per_hit", "judgments_per_statement", "composition", "quality_gates",
-            "max_attempts", "time_limit_s", "justification", "justification_min_words",
-            "show_context", "text_variant", "reward_cents", "currency", "platform_settings",
+            "max_attempts", "retry_from", "time_limit_s", "justification",
+            "justification_min_words", "show_context", "text_variant", "reward_cents", "currency", "platform_settings",
             "completion_url", "search_provider", "blocked_domains", "domain_match",
             "config_version", "created_at", "updated_at",
         ]  # fmt: skip
@@ -228,6 +228,7 @@ class BatchConfigSerializer(serializers.Serializer):
     composition = serializers.DictField(required=False)
     quality_gates = GateSerializer(many=True, required=False)
     max_attempts = serializers.IntegerField(min_value=1, max_value=32767, required=False)
+    retry_from = serializers.ChoiceField(choices=Batch.RetryFrom.choices, required=False)
     time_limit_s = serializers.IntegerField(min_value=60, max_value=2147483647, required=False)
     justification = serializers.ChoiceField(choices=Batch.Justification.choices, required=False)
     justification_min_words = serializers.IntegerField(min_value=0, max_value=32767, required=False)

@@ -18,6 +18,11 @@ class Batch(models.Model):
         PAUSED = "paused"
         CLOSED = "closed"
 
+    class RetryFrom(models.TextChoices):
+        # The study: the instructions stay read and the questionnaire answers are kept.
+        FIRST_STATEMENT = "first_statement", "the first statement (questionnaire answers kept)"
+        BEGINNING = "beginning", "the instructions (nothing kept)"
+
     class Justification(models.TextChoices):
         OFF = "off"
         OPTIONAL = "optional"
@@ -54,6 +59,12 @@ class Batch(models.Model):
 
     quality_gates = models.JSONField(default=list, blank=True)
     max_attempts = models.PositiveSmallIntegerField(default=10)
+    retry_from = models.CharField(
+        max_length=16,
+        choices=RetryFrom.choices,
+        default=RetryFrom.FIRST_STATEMENT,
+        help_text="Where a new try starts after failed checks.",
+    )
     time_limit_s = models.PositiveIntegerField(default=3600, help_text="Lease of one HIT.")
     justification = models.CharField(
         max_length=8, choices=Justification.choices, default=Justification.OFF

@@ -406,7 +406,7 @@ def batch_configuration(batch: Batch) -> dict:
         for name in (
             "slug", "title", "description", "status", "statements_per_hit",
             "judgments_per_statement", "composition", "quality_gates", "max_attempts",
-            "time_limit_s", "justification", "justification_min_words", "show_context",
+            "retry_from", "time_limit_s", "justification", "justification_min_words", "show_context",
             "text_variant", "reward_cents", "currency", "platform_settings", "completion_url",
             "search_provider", "blocked_domains", "domain_match", "config_version",
         )

@@ -20,6 +20,7 @@ BATCH_ATTRIBUTES = (
     "composition",
     "quality_gates",
     "max_attempts",
+    "retry_from",
     "time_limit_s",
     "justification",
     "justification_min_words",

@@ -238,14 +238,19 @@ def _assignment_start(*, batch, platform, platform_id, platform_params, now) -> 
 # ---------------------------------------------------------------- pages and answers
 
 
-def _assignment_lock(assignment_id: int) -> Assignment:
-    # Lock the assignment row only (of=self): locking the joined batch row as well would make
-    # every worker of the batch wait for every other worker's answer save.
-    return (
-        Assignment.objects.select_for_update(of=("self",))
-        .select_related("batch")
-        .get(pk=assignment_id)
-    )
+def _assignment_lock(assignment: Assignment) -> Assignment:
+    """Re-read `assignment` under its row lock; the batch row is never locked (that would make
+    every worker of the batch wait for every other worker's answer save)."""
+    if not Assignment.batch.is_cached(assignment):
+        return (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("batch")
+            .get(pk=assignment.pk)
+        )
+    # The caller read the batch in this request already: reuse it rather than join it again.
+    locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    locked.batch = assignment.batch
+    return locked
 
 
 def assignment_open_check(*, assignment: Assignment, now: datetime.datetime) -> Attempt:
@@ -305,7 +310,7 @@ def page_continue(
     *, assignment: Assignment, attempt_number: int, page: Page, now: datetime.datetime
 ) -> None:
     """Mark a page without answers (the instructions) as read."""
-    locked = _assignment_lock(assignment.pk)
+    locked = _assignment_lock(assignment)
     attempt = _attempt_for_input(assignment=locked, attempt_number=attempt_number, now=now)
     serve = _serve_for_input(attempt, page)
     serve.answered_at = serve.completed_at = now
@@ -344,7 +349,7 @@ def statement_answers_save(
     batch takes none; with `complete`, also when an answer the page needs is missing.
     Raise HitConflict/HitExpired when the assignment or attempt takes no more input.
     """
-    locked = _assignment_lock(assignment.pk)
+    locked = _assignment_lock(assignment)
     batch = locked.batch
     attempt = _attempt_for_input(assignment=locked, attempt_number=attempt_number, now=now)
     serve = _serve_for_input(attempt, page)
@@ -399,7 +404,8 @@ def statement_answers_save(
         "time_on_page_s": max(0.0, (now - serve.first_served_at).total_seconds()),
     }
     judgment = Judgment.objects.filter(attempt=attempt, statement_id=page.statement_id).first()
-    if judgment is None:
+    created = judgment is None
+    if created:
         statement = Statement.objects.get(pk=page.statement_id)
         judgment = Judgment.objects.create(
             attempt=attempt,
@@ -412,7 +418,7 @@ def statement_answers_save(
         for name, value in answered.items():
             setattr(judgment, name, value)
         judgment.save(update_fields=list(answered))
-    existing = {v.field_id: v for v in judgment.values.all()}
+    existing = {} if created else {v.field_id: v for v in judgment.values.all()}
     changed, new = [], []
     for slug, value in parsed.items():
         row = existing.get(fields[slug].id)
@@ -478,7 +484,7 @@ def questionnaire_answers_save(
     Raise ValidationError for unknown questions, choices out of range or non-numbers; with
     `complete`, also when a required question is unanswered.
     """
-    locked = _assignment_lock(assignment.pk)
+    locked = _assignment_lock(assignment)
     attempt = _attempt_for_input(assignment=locked, attempt_number=attempt_number, now=now)
     serve = _serve_for_input(attempt, page)
     questionnaire = Questionnaire.objects.get(pk=page.questionnaire_id)
@@ -530,7 +536,7 @@ def assignment_comment_save(
     *, assignment: Assignment, attempt_number: int, comment: str, now: datetime.datetime
 ) -> None:
     """Keep the final page's comment while the worker types or goes Back (saved again on submit)."""
-    locked = _assignment_lock(assignment.pk)
+    locked = _assignment_lock(assignment)
     _attempt_for_input(assignment=locked, attempt_number=attempt_number, now=now)
     comment = (comment or "").strip()
     if len(comment) > MAX_TEXT_CHARS:
@@ -626,8 +632,9 @@ def submission_build(
                 correct={q.slug: answers[q.id].is_correct for q in questions if q.id in answers},
                 served_at=serve.first_served_at if serve else None,
                 answered_at=serve.answered_at if serve else None,
-                # Retries restart at the first statement and keep the first try's answers here.
-                carried_over=attempt.number > 1,
+                # Retries from the first statement keep the first try's answers here.
+                carried_over=attempt.number > 1
+                and batch.retry_from == Batch.RetryFrom.FIRST_STATEMENT,
             )
         )
     return quality.Submission(
@@ -655,13 +662,16 @@ def assignment_completed_notify(assignment_id: int) -> None:
 
 
 def _retry_attempt_create(*, assignment: Assignment, failed: Attempt) -> Attempt:
-    """Start the next try at the first statement: questionnaire answers and the read
-    instructions carry over, so the worker is not asked the same questions again."""
+    """Start the next try where the batch's `retry_from` says: at the beginning with nothing
+    kept, or (the study) at the first statement, with the questionnaire answers and the read
+    instructions carried over so that the worker is not asked the same questions again."""
     attempt = Attempt.objects.create(
         assignment=assignment,
         number=failed.number + 1,
         config_version=assignment.batch.config_version,
     )
+    if assignment.batch.retry_from == Batch.RetryFrom.BEGINNING:
+        return attempt
     PageServe.objects.bulk_create(
         PageServe(
             attempt=attempt,
@@ -693,7 +703,7 @@ def assignment_submit(
     to the pool. Holds `select_for_update` on the assignment, so a double submit sees the first
     one's outcome and raises HitConflict; raises HitExpired after the lease ran out.
     """
-    locked = _assignment_lock(assignment.pk)
+    locked = _assignment_lock(assignment)
     batch = locked.batch
     attempt = _attempt_for_input(assignment=locked, attempt_number=attempt_number, now=now)
     serves = {s.page: s for s in PageServe.objects.filter(attempt=attempt)}

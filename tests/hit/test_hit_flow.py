@@ -8,6 +8,7 @@ import time_machine
 from assessments.models import (
     Assignment,
     Attempt,
+    Batch,
     HitSlot,
     Judgment,
     JudgmentValue,
@@ -85,6 +86,37 @@ def test_failed_gold_check_starts_a_new_try_and_passing_it_completes(ipm_batch, 
     assert assignment.attempts.count() == 2
     # the failed attempt's answers are kept for research
     assert Judgment.objects.filter(attempt=first).count() == 11
+
+
+def test_retry_from_the_beginning_asks_everything_again(ipm_batch, client, clock):
+    ipm_batch.retry_from = Batch.RetryFrom.BEGINNING
+    ipm_batch.save()
+    walker = HitWalker(client, ipm_batch, clock)
+    walker.start()
+    walker.walk_to_final(gold_ok=False)
+    result = client.get(walker.submit()["Location"])
+    assert b"starts from the beginning" in result.content
+    second = walker.assignment.attempts.get(number=2)
+    assert not QuestionnaireAnswer.objects.filter(attempt=second).exists()
+    assert not second.page_serves.exists()
+    assert client.get(walker.base)["Location"].endswith("/p/0/")
+    # the questionnaires are answered and timed anew: rushing them fails this try
+    for page in walker.pages()[:-1]:
+        assert walker.get(page.index).status_code == 200
+        wait = 0 if page.kind == "questionnaire" else 3
+        assert walker.post(page.index, walker.answers_for(page), wait=wait).status_code == 302
+    walker.submit()
+    second.refresh_from_db()
+    assert second.status == Attempt.Status.FAILED
+    assert [r["name"] for r in second.gate_results if not r["passed"]] == ["minimum_time"]
+    assert (
+        QuestionnaireAnswer.objects.filter(attempt=second).count()
+        == (
+            QuestionnaireAnswer.objects.filter(
+                attempt__number=1, attempt__assignment=second.assignment
+            )
+        ).count()
+    )
 
 
 def test_last_try_failing_ends_without_code_and_frees_the_slot(ipm_batch, client, clock):
