@@ -9,9 +9,9 @@ Usage (PostgreSQL required; Redis optional):
 
 It migrates the database, creates a fresh `ipm2021` batch (slug bench-<time>) with its designs,
 starts gunicorn, and runs the workers through the same requests a browser with static/hit/hit.js
-makes: entry, consent, then per page a GET, one autosave POST per answer given (hit.js saves
-the form after every change), behaviour-log POSTs (hit.js flushes every 10 s and on leaving the
-page), Next; on the last page submit and the result page. Simulated workers do not search
+makes: entry, consent, then per page a GET, autosave POSTs (hit.js saves the form 5 s after a
+change, with every change made by then), behaviour-log POSTs (hit.js flushes every 10 s and on
+leaving the page), Next; on the last page submit and the result page. Simulated workers do not search
 (bench/search.py measures search), so the batch runs without the evidence-from-SERP gate.
 
 Think time (seconds on a page, seeded per worker, uniform within the bounds, answers spread
@@ -68,6 +68,7 @@ THINK_MODEL = {
     "final": (5, 15),
 }
 EVENTS_FLUSH_S = 10  # hit.js sends its queue every 10 s
+SAVE_DELAY_S = 5  # hit.js's SAVE_DELAY_MS
 
 
 def setup_django():
@@ -203,38 +204,49 @@ class Page:
             self.stats.events_sent += sum(e["kind"] == "answer_change" for e in events)
         self.last_flush = time.monotonic()
 
-    def wait(self, seconds: float):
-        """Sleep, flushing the event queue every EVENTS_FLUSH_S like hit.js's interval."""
-        end = time.monotonic() + seconds
-        while True:
+    def wait_until(self, moment: float):
+        """Sleep until `moment` (monotonic), flushing the event queue every EVENTS_FLUSH_S like
+        hit.js's interval."""
+        while self.last_flush + EVENTS_FLUSH_S < moment:
+            time.sleep(max(0.0, self.last_flush + EVENTS_FLUSH_S - time.monotonic()))
             due = self.last_flush + EVENTS_FLUSH_S
-            if due >= end:
-                break
-            time.sleep(max(0.0, due - time.monotonic()))
             self.flush()
             self.last_flush = due
-        time.sleep(max(0.0, end - time.monotonic()))
+        time.sleep(max(0.0, moment - time.monotonic()))
 
     def answer(self, answers: dict[str, str], think: float, rng: random.Random):
-        """Give the answers one by one at random moments of the think time, saving each."""
-        moments = sorted(rng.uniform(0.1, 0.9) * think for _ in answers)
-        given, elapsed = {}, 0.0
-        for (name, value), moment in zip(answers.items(), moments, strict=True):
-            self.wait(moment - elapsed)
-            elapsed = moment
+        """Give the answers one by one at random moments of the think time; like hit.js, the
+        first change schedules a save SAVE_DELAY_S later that carries every change made by then
+        (Next drops a save still pending: it posts everything)."""
+        start = time.monotonic()
+        changes = sorted((rng.uniform(0.1, 0.9) * think, item) for item in answers.items())
+        given, due = {}, None
+        while True:
+            moment = min(
+                [t for t in (changes[0][0] if changes else None, due) if t is not None] or [think]
+            )
+            if moment >= think:
+                break
+            self.wait_until(start + moment)
+            if moment == due:
+                due = None
+                timed(
+                    self.stats,
+                    "autosave POST",
+                    self.session.post,
+                    self.url,
+                    data={**self.form, **given, "action": "autosave"},
+                    expect=(200,),
+                )
+                continue
+            _, (name, value) = changes.pop(0)
             given[name] = value
             self.queue.append(
                 {"kind": "answer_change", "ts": int(time.time() * 1000), "payload": {"name": name}}
             )
-            timed(
-                self.stats,
-                "autosave POST",
-                self.session.post,
-                self.url,
-                data={**self.form, **given, "action": "autosave"},
-                expect=(200,),
-            )
-        self.wait(think - elapsed)
+            if due is None:
+                due = moment + SAVE_DELAY_S
+        self.wait_until(start + think)
 
 
 def think_time(kind: str, rng: random.Random, fixed: float | None) -> float:

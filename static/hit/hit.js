@@ -26,21 +26,30 @@
     }
   }
 
+  // One save carries every change of the last few seconds: each save is a locked write on the
+  // server, and saving after every click would multiply the load of a crowd of workers.
+  var SAVE_DELAY_MS = 5000;
   var timer = null;
-  function autosave() {
+  function save(leaving) {
     clearTimeout(timer);
-    timer = setTimeout(function () {
-      var body = new FormData(form);
-      body.set("action", "autosave");
-      // form.action would be the buttons named "action": post to the page itself.
-      fetch(window.location.href, {
-        method: "POST", body: body, credentials: "same-origin", headers: { "X-Requested-With": "fetch" }
-      }).then(function (response) {
-        if (status) status.textContent = response.ok ? "Your answers are saved." : "Not saved yet: please check this page.";
-      }).catch(function () {
-        if (status) status.textContent = "Offline: your answers will be saved when you press Next.";
-      });
-    }, 300);
+    timer = null;
+    var body = new FormData(form);
+    body.set("action", "autosave");
+    // form.action would be the buttons named "action": post to the page itself.
+    if (leaving && navigator.sendBeacon) {
+      navigator.sendBeacon(window.location.href, body);
+      return;
+    }
+    fetch(window.location.href, {
+      method: "POST", body: body, credentials: "same-origin", headers: { "X-Requested-With": "fetch" }
+    }).then(function (response) {
+      if (status) status.textContent = response.ok ? "Your answers are saved." : "Not saved yet: please check this page.";
+    }).catch(function () {
+      if (status) status.textContent = "Offline: your answers will be saved when you press Next.";
+    });
+  }
+  function autosave() {
+    if (timer === null) timer = setTimeout(save, SAVE_DELAY_MS);
   }
 
   form.addEventListener("change", function (event) {
@@ -52,8 +61,8 @@
   form.addEventListener("input", function (event) {
     if (event.target.tagName === "TEXTAREA") autosave();
   });
-  // Let a pending autosave finish before leaving with Next/Back, so no answer is lost.
-  form.addEventListener("submit", function () { clearTimeout(timer); });
+  // Next and Back post every answer themselves: drop the pending save, which could arrive later.
+  form.addEventListener("submit", function () { clearTimeout(timer); timer = null; });
 
   log("page_view", { path: window.location.pathname });
   window.addEventListener("focus", function () { log("focus"); });
@@ -62,7 +71,12 @@
     log("visibility", { state: document.visibilityState });
     if (document.visibilityState === "hidden") flush(true);
   });
-  window.addEventListener("pagehide", function () { log("page_leave"); flush(true); });
+  // Leaving without Next or Back (closing, reloading): send the changes not saved yet.
+  window.addEventListener("pagehide", function () {
+    log("page_leave");
+    if (timer !== null) save(true);
+    flush(true);
+  });
   setInterval(function () { flush(false); }, 10000);
 
   var summary = document.getElementById("error-summary");
