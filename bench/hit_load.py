@@ -10,7 +10,7 @@ Usage (PostgreSQL required; Redis optional):
 It migrates the database, creates a fresh `ipm2021` batch (slug bench-<time>) with its designs,
 starts gunicorn, and runs the workers through the same requests a browser with static/hit/hit.js
 makes: entry, consent, then per page a GET, autosave POSTs (hit.js saves the form 5 s after a
-change, with every change made by then), behaviour-log POSTs (hit.js flushes every 10 s and on
+change, with every change made by then), behaviour-log POSTs (hit.js flushes every 30 s and on
 leaving the page), Next; on the last page submit and the result page. Simulated workers do not search
 (bench/search.py measures search), so the batch runs without the evidence-from-SERP gate.
 
@@ -67,7 +67,7 @@ THINK_MODEL = {
     "statement": (15, 40),
     "final": (5, 15),
 }
-EVENTS_FLUSH_S = 10  # hit.js sends its queue every 10 s
+EVENTS_FLUSH_S = 30  # hit.js sends its queue every 30 s
 SAVE_DELAY_S = 5  # hit.js's SAVE_DELAY_MS
 
 
