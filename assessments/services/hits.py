@@ -248,7 +248,7 @@ def _assignment_lock(assignment: Assignment) -> Assignment:
             .get(pk=assignment.pk)
         )
     # The caller read the batch in this request already: reuse it rather than join it again.
-    locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    locked = Assignment.objects.select_for_update(of=("self",)).get(pk=assignment.pk)
     locked.batch = assignment.batch
     return locked
 
