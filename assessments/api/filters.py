@@ -64,6 +64,15 @@ class IdCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 1000
 
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        # The cursor holds the first ordering field's value and how many rows with that value it
+        # has passed; rows that tie on it must come in the same order on every page, or some
+        # would be skipped and others repeated: so ties are broken by id.
+        if ordering[0].lstrip("-") != "id":
+            ordering = (*ordering, "id")
+        return ordering
+
     def get_page_size(self, request):
         # DRF silently falls back to the default on a bad page_size; say so instead.
         raw = request.query_params.get(self.page_size_query_param)

@@ -372,7 +372,7 @@ class BatchAnalysisViewSet(ReadOnlyViewSet):
 
     serializer_class = serializers.BatchAnalysisSerializer
     filterset_class = filters.BatchAnalysisFilter
-    ordering_fields = ["id", "batch"]
+    ordering_fields = ["id"]
     visible = staticmethod(selectors.analysis_list_visible)
 
 
