@@ -306,6 +306,11 @@ def test_aggregate_export_matches_a_real_analysis(owner_client, batch):
         assert float(row["mean"]) == pytest.approx(aggregate.mean)
         assert json.loads(row["histogram"]) == aggregate.histogram
         assert row["is_gold"] == "false" and row["expert_label"]
+    # Real results (NaN-free, JSON-ready) are served by every analysis endpoint.
+    report = owner_client.get(f"/api/batches/{batch.pk}/analysis/").json()
+    assert report["n_judgments"] == 12 and not report["is_stale"]
+    for name in ("analyses", "agreement-results", "crowd-expert-results"):
+        assert _all_pages(owner_client, f"/api/{name}/?batch={batch.pk}"), name
     api = _all_pages(owner_client, f"/api/aggregates/?batch={batch.pk}")
     assert {(r["statement_id"], r["field_slug"]): r["mean"] for r in api} == {
         key: a.mean for key, a in stored.items()
