@@ -7,7 +7,7 @@ id (`external_id`, `dataset`, `expert_level` ordinal or NaN, `n_levels`, `is_gol
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -60,6 +60,10 @@ class Options:
     # opt-in, with the reference's 1,000 posterior draws per chain by default.
     phi: bool = False
     phi_draws: int = 1000
+    # 27 fits (nine fields x two datasets and "all") take minutes at the study's 1,800 judgments
+    # and grow with the statements; above this Phi is skipped so a recompute stays within the
+    # task time limit (analysis_report --phi in a shell has none).
+    phi_max_judgments: int = 5000
 
 
 @dataclass
@@ -420,6 +424,8 @@ def analyse(
         spec.slug: per_statement[per_statement["field"] == spec.slug].set_index("statement")
         for spec in fields
     }
+    if len(judgments) > options.phi_max_judgments:
+        options = replace(options, phi=False)
     analysis.agreement = _agreement(by_field, fields, groups, options)
     aggregations = ["mean", "median", "majority", "weighted_mean", *latent_methods]
     analysis.crowd_vs_expert = _crowd_vs_expert(by_field, info, fields, groups, aggregations)

@@ -22,6 +22,7 @@ def default_analysis_options() -> dict:
         "latent_max_judgments": 100_000,
         "phi": False,
         "phi_draws": 1000,
+        "phi_max_judgments": 5000,
     }
 
 

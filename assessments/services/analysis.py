@@ -42,7 +42,7 @@ def analysis_options(*, analysis: BatchAnalysis) -> tuple[aggregation.Options, l
     if not isinstance(methods, list) or set(methods) - set(aggregation.LATENT_METHODS):
         errors.append(f"latent_methods must be a list drawn from {aggregation.LATENT_METHODS}")
     numbers = ("bootstrap_samples", "seed", "folds", "prediction_max_statements", "phi_draws")
-    for key in (*numbers, "latent_max_judgments"):
+    for key in (*numbers, "latent_max_judgments", "phi_max_judgments"):
         if not isinstance(raw.get(key), int) or raw[key] < 0:
             errors.append(f"{key} must be a non-negative integer")
     if isinstance(raw.get("phi_draws"), int) and raw["phi_draws"] < 1:
@@ -63,6 +63,7 @@ def analysis_options(*, analysis: BatchAnalysis) -> tuple[aggregation.Options, l
         latent_max_judgments=raw["latent_max_judgments"],
         phi=raw["phi"],
         phi_draws=raw["phi_draws"],
+        phi_max_judgments=raw["phi_max_judgments"],
     )
     return options, statuses
 

@@ -121,3 +121,21 @@ def test_bad_phi_options_are_refused_by_name():
         analysis_options(analysis=analysis)
     assert "phi must be true or false" in str(raised.value)
     assert "phi_draws must be a positive integer" in str(raised.value)
+
+
+def test_phi_is_skipped_above_phi_max_judgments():
+    batch = analysis_data.study_batch(fields=("overall-truthfulness",))
+    analysis_data.populate(batch, n_workers=4, seed=3, per_level=1)
+    models.BatchAnalysis.objects.create(
+        batch=batch,
+        options={
+            "bootstrap_samples": 10,
+            "latent_methods": [],
+            "prediction": False,
+            "phi_max_judgments": 5,
+        },
+    )
+    report = _run(batch.slug, "--json", "--phi")
+    assert report["n_judgments"] > 5
+    entry = report["agreement"]["all"]["overall-truthfulness"]
+    assert "phi" not in entry and entry["interval"] is not None
