@@ -1,7 +1,8 @@
-"""Reads for the search app: the assignment behind a token, and the URLs a worker was shown."""
+"""Reads for the search app: the assignment and statement behind a token, and the URLs shown."""
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.db.models import Subquery
 from django.http import Http404
 
 from assessments.hit_tokens import assignment_token_read
@@ -22,34 +23,44 @@ def evidence_urls_for(*, assignment_id: int, statement_id: int) -> set[str]:
     )
 
 
-def search_assignment_get(*, token: str) -> Assignment:
-    """Return the active assignment named by a signed token.
+# What the search path reads of a statement; other fields load on first access, if ever.
+_STATEMENT_FIELDS = ("id", "source_url", "metadata")
 
-    Raises Http404 for a forged or unknown token and PermissionDenied once the assignment is no
-    longer active (submitted, failed, expired or returned).
+
+def search_context_get(*, token: str, statement_id: object) -> tuple[Assignment, Statement]:
+    """Return the active assignment named by a signed token (batch included) and one statement of
+    its HIT, read in one query.
+
+    Raises Http404 for a forged or unknown token and for a statement id that is not one of the
+    assignment's statements, PermissionDenied once the assignment is no longer active (submitted,
+    failed, expired or returned).
     """
     try:
         assignment_id = assignment_token_read(token)
     except signing.BadSignature as exc:
         raise Http404("Unknown assignment.") from exc
     try:
-        assignment = Assignment.objects.select_related("batch").get(pk=assignment_id)
-    except Assignment.DoesNotExist as exc:
-        raise Http404("Unknown assignment.") from exc
+        statement_id = int(statement_id)
+    except (TypeError, ValueError):
+        statement_id = None
+    statement = Statement.objects.filter(pk=statement_id)
+    assignment = (
+        Assignment.objects.select_related("batch")
+        .annotate(
+            **{f"statement_{name}": Subquery(statement.values(name)) for name in _STATEMENT_FIELDS}
+        )
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None:
+        raise Http404("Unknown assignment.")
     if assignment.status != Assignment.Status.ACTIVE:
         raise PermissionDenied("This assignment is no longer active.")
-    return assignment
-
-
-def search_statement_get(*, assignment: Assignment, statement_id: object) -> Statement:
-    """Return a statement of this assignment's HIT; raise Http404 for any other id."""
-    try:
-        statement_id = int(statement_id)
-    except (TypeError, ValueError) as exc:
-        raise Http404("Unknown statement.") from exc
+    if statement_id is None:
+        raise Http404("Unknown statement.")
     if statement_id not in assignment.statement_order:
         raise Http404("This statement is not part of your task.")
-    try:
-        return Statement.objects.get(pk=statement_id)
-    except Statement.DoesNotExist as exc:
-        raise Http404("Unknown statement.") from exc
+    if assignment.statement_id is None:
+        raise Http404("Unknown statement.")
+    values = [getattr(assignment, f"statement_{name}") for name in _STATEMENT_FIELDS]
+    return assignment, Statement.from_db(Assignment.objects.db, _STATEMENT_FIELDS, values)

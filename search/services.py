@@ -4,7 +4,7 @@ and evidence selections, load the evidence corpus."""
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
@@ -61,7 +61,8 @@ class SearchPage:
 
 @dataclass
 class _Answer:
-    """A provider page after blocking: what the cache holds."""
+    """A provider page after blocking, clipped and normalised for display and logging: what the
+    cache holds, so that a cache hit only removes this statement's own rulings and numbers ranks."""
 
     hits: list[dict] = field(default_factory=list)
     has_next: bool = False
@@ -78,7 +79,7 @@ def _cache_key(provider: str, query: str, page: int, page_size: int, batch) -> s
         sorted(d.strip().lower() for d in batch.blocked_domains),
     ]
     digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
-    return f"search:answer:v1:{digest}"
+    return f"search:answer:v2:{digest}"
 
 
 def _hit_blocked(hit: SearchHit, blocked: list[str], mode: str) -> bool:
@@ -98,8 +99,18 @@ def _answer_fetch(backend, query: str, page: int, page_size: int, batch) -> _Ans
             continue  # cannot be logged as shown, so it is not shown
         if _hit_blocked(hit, batch.blocked_domains, batch.domain_match):
             answer.blocked_count += 1
-        else:
-            answer.hits.append(asdict(hit))
+            continue
+        domain = filters.url_host(hit.url)
+        answer.hits.append(
+            {
+                "url": hit.url,
+                "url_key": filters.url_normalise(hit.url),
+                "title": _clip(hit.title, TITLE_CHARS) or domain,
+                "snippet": _clip(hit.snippet, SNIPPET_CHARS),
+                "domain": domain,
+                "about": hit.about,
+            }
+        )
     return answer
 
 
@@ -172,21 +183,14 @@ def search_perform(
 
     refs = _claim_refs(statement)
     own_page = filters.url_normalise(statement.source_url) if statement.source_url else ""
-    shown, withheld = [], 0
-    for hit in answer.hits:
-        url_key = filters.url_normalise(hit["url"])
-        if (hit["about"] and hit["about"] in refs) or (own_page and url_key == own_page):
-            withheld += 1
-            continue
-        shown.append(
-            ResultItem(
-                rank=(page - 1) * page_size + len(shown) + 1,
-                url=hit["url"],
-                title=_clip(hit["title"], TITLE_CHARS) or filters.url_host(hit["url"]),
-                snippet=_clip(hit["snippet"], SNIPPET_CHARS),
-                domain=filters.url_host(hit["url"]),
-            )
+    shown = [
+        hit
+        for hit in answer.hits
+        if not (
+            (hit["about"] and hit["about"] in refs) or (own_page and hit["url_key"] == own_page)
         )
+    ]
+    first_rank = (page - 1) * page_size + 1
     latency_ms = (time.perf_counter() - started) * 1000
     search_query = _query_log(
         assignment=assignment,
@@ -197,12 +201,21 @@ def search_perform(
         latency_ms=latency_ms,
         cache_hit=cache_hit,
         blocked_count=answer.blocked_count,
-        withheld_count=withheld,
+        withheld_count=len(answer.hits) - len(shown),
         has_next=answer.has_next,
-        results=shown,
+        results=[_log_result(hit, first_rank + n) for n, hit in enumerate(shown)],
     )
     return SearchPage(
-        results=shown,
+        results=[
+            ResultItem(
+                rank=first_rank + n,
+                url=hit["url"],
+                title=hit["title"],
+                snippet=hit["snippet"],
+                domain=hit["domain"],
+            )
+            for n, hit in enumerate(shown)
+        ],
         page=page,
         has_next=answer.has_next,
         blocked_count=answer.blocked_count,
@@ -210,31 +223,72 @@ def search_perform(
     )
 
 
-@transaction.atomic
-def _query_log(*, results: list[ResultItem] = (), **fields) -> SearchQuery:
-    if connection.vendor == "postgresql":
-        # A search log need not wait for its WAL flush: a database crash can lose the last
-        # fraction of a second of logs (never corrupt them), and the worker would search again.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+def _log_result(hit: dict, rank: int) -> SearchResult:
+    return SearchResult(
+        rank=rank,
+        url=hit["url"],
+        url_key=hit["url_key"],
+        title=hit["title"],
+        snippet=hit["snippet"],
+        domain=hit["domain"],
+    )
+
+
+def _query_log(*, results: list[SearchResult] = (), **fields) -> SearchQuery:
+    """Save one SearchQuery and the results shown for it, all or nothing."""
     search_query = SearchQuery(**fields)
     # Field checks only: the foreign keys are instances already loaded, and the database enforces
     # the check constraints; Django would spend four extra queries on every search re-checking them.
     search_query.full_clean(exclude=["assignment", "statement"], validate_constraints=False)
-    search_query.save()
-    SearchResult.objects.bulk_create(
-        SearchResult(
-            query=search_query,
-            rank=item.rank,
-            url=item.url,
-            url_key=filters.url_normalise(item.url),
-            title=item.title,
-            snippet=item.snippet,
-            domain=item.domain,
-        )
-        for item in results
-    )
+    if connection.vendor == "postgresql":
+        search_query.pk = _query_log_postgresql(search_query, results)
+        return search_query
+    with transaction.atomic():
+        search_query.save()
+        for result in results:
+            result.query = search_query
+        SearchResult.objects.bulk_create(results)
     return search_query
+
+
+def _row(instance, fields) -> list:
+    return [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+
+
+def _query_log_postgresql(search_query: SearchQuery, results: list[SearchResult]) -> int:
+    """Insert the query and its results in one round trip; return the query's id.
+
+    Several statements in one simple-protocol query run as one implicit transaction, so this is
+    atomic without BEGIN/COMMIT round trips (psycopg2 binds parameters client-side). A search log
+    need not wait for its WAL flush: a database crash can lose the last fraction of a second of
+    logs (never corrupt them), and the worker would search again.
+    """
+    quote = connection.ops.quote_name
+    query_fields = [f for f in SearchQuery._meta.concrete_fields if not f.primary_key]
+    result_fields = [
+        f for f in SearchResult._meta.concrete_fields if not f.primary_key and f.name != "query"
+    ]
+    marks = ", ".join(["%s"] * len(query_fields))
+    sql = (
+        "SET LOCAL synchronous_commit TO OFF; "
+        f"WITH q AS (INSERT INTO {quote(SearchQuery._meta.db_table)} "
+        f"({', '.join(quote(f.column) for f in query_fields)}) VALUES ({marks}) RETURNING id)"
+    )
+    params = _row(search_query, query_fields)
+    if results:
+        # A data-modifying WITH clause always runs to completion, whether or not it is read.
+        row = "(" + ", ".join(["%s"] * len(result_fields)) + ")"
+        columns = ", ".join(quote(f.column) for f in result_fields)
+        sql += (
+            f", r AS (INSERT INTO {quote(SearchResult._meta.db_table)} "
+            f"({quote(SearchResult._meta.get_field('query').column)}, {columns}) "
+            f"SELECT q.id, v.* FROM q, (VALUES {', '.join([row] * len(results))}) AS v)"
+        )
+        for result in results:
+            params += _row(result, result_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " SELECT id FROM q", params)
+        return cursor.fetchone()[0]
 
 
 @transaction.atomic
