@@ -1,12 +1,14 @@
 """Reads for the search app: the assignment and statement behind a token, and the URLs shown."""
 
+import functools
+
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db.models import Subquery
+from django.db import connection
 from django.http import Http404
 
 from assessments.hit_tokens import assignment_token_read
-from assessments.models import Assignment, Statement
+from assessments.models import Assignment, Batch, Statement
 
 from .models import SearchResult
 
@@ -23,8 +25,46 @@ def evidence_urls_for(*, assignment_id: int, statement_id: int) -> set[str]:
     )
 
 
-# What the search path reads of a statement; other fields load on first access, if ever.
-_STATEMENT_FIELDS = ("id", "source_url", "metadata")
+# What the search path reads; other fields load on first access, if ever. One hand-written join
+# rather than the ORM's: compiling a select_related query with a statement subquery costs several
+# times the database's own time on every search (measured in bench/search.py, docs/search.md).
+_CONTEXT_FIELDS = (
+    (Assignment, ("id", "batch", "worker", "status", "statement_order")),
+    (Batch, ("id", "search_provider", "blocked_domains", "domain_match")),
+    (Statement, ("id", "source_url", "metadata")),
+)
+
+
+@functools.cache
+def _context_sql() -> str:
+    quote = connection.ops.quote_name
+    tables = [quote(model._meta.db_table) for model, _ in _CONTEXT_FIELDS]
+    columns = ", ".join(
+        f"{table}.{quote(model._meta.get_field(name).column)}"
+        for table, (model, names) in zip(tables, _CONTEXT_FIELDS, strict=True)
+        for name in names
+    )
+    batch_column = quote(Assignment._meta.get_field("batch").column)
+    return (
+        f"SELECT {columns} FROM {tables[0]} "
+        f"JOIN {tables[1]} ON {tables[1]}.{quote('id')} = {tables[0]}.{batch_column} "
+        f"LEFT JOIN {tables[2]} ON {tables[2]}.{quote('id')} = %s "
+        f"WHERE {tables[0]}.{quote('id')} = %s"
+    )
+
+
+def _instance(model, names: tuple[str, ...], values: list):
+    """Return a `model` instance from raw column values, converted as the ORM would."""
+    fields = [model._meta.get_field(name) for name in names]
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        column = field.get_col(model._meta.db_table)
+        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(
+            connection
+        ):
+            value = convert(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
 
 
 def search_context_get(*, token: str, statement_id: object) -> tuple[Assignment, Statement]:
@@ -43,24 +83,23 @@ def search_context_get(*, token: str, statement_id: object) -> tuple[Assignment,
         statement_id = int(statement_id)
     except (TypeError, ValueError):
         statement_id = None
-    statement = Statement.objects.filter(pk=statement_id)
-    assignment = (
-        Assignment.objects.select_related("batch")
-        .annotate(
-            **{f"statement_{name}": Subquery(statement.values(name)) for name in _STATEMENT_FIELDS}
-        )
-        .filter(pk=assignment_id)
-        .first()
-    )
-    if assignment is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_context_sql(), [statement_id, assignment_id])
+        row = cursor.fetchone()
+    if row is None:
         raise Http404("Unknown assignment.")
+    instances, start = [], 0
+    for model, names in _CONTEXT_FIELDS:
+        instances.append(_instance(model, names, list(row[start : start + len(names)])))
+        start += len(names)
+    assignment, batch, statement = instances
+    assignment.batch = batch
     if assignment.status != Assignment.Status.ACTIVE:
         raise PermissionDenied("This assignment is no longer active.")
     if statement_id is None:
         raise Http404("Unknown statement.")
     if statement_id not in assignment.statement_order:
         raise Http404("This statement is not part of your task.")
-    if assignment.statement_id is None:
+    if statement.pk is None:
         raise Http404("Unknown statement.")
-    values = [getattr(assignment, f"statement_{name}") for name in _STATEMENT_FIELDS]
-    return assignment, Statement.from_db(Assignment.objects.db, _STATEMENT_FIELDS, values)
+    return assignment, statement
