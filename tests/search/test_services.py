@@ -1,5 +1,8 @@
 """search_perform, click and evidence logging, throttling and the evidence selector."""
 
+import os
+import uuid
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -254,3 +257,41 @@ def test_over_long_urls_are_not_shown(settings, stub, assignment, statement):
     )
     page = services.search_perform(assignment=assignment, statement=statement, query="q")
     assert [r.url for r in page.results] == ["https://b.example/"]
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """Django's cache on the real Redis (the suite's default cache is local memory)."""
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": f"test-throttle-{uuid.uuid4().hex}",
+        }
+    }
+    yield cache
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*"):
+        client.delete(key)
+
+
+@pytest.mark.services
+def test_throttle_on_redis_counts_in_windows_that_expire(settings, redis_cache):
+    settings.SEARCH_THROTTLE_RATES = ["2/minute", "50/hour"]
+    throttle_check(worker_id=7, now=125.0)
+    throttle_check(worker_id=7, now=126.0)
+    with pytest.raises(SearchThrottled) as caught:
+        throttle_check(worker_id=7, now=127.0)
+    assert caught.value.retry_after == 53
+    throttle_check(worker_id=8, now=127.0)  # another worker
+    throttle_check(worker_id=7, now=180.0)  # next minute
+    client = redis_cache._cache.get_client(write=True)
+    for key, count, longest in (
+        ("search:throttle:7:60:2", 3, 61),
+        ("search:throttle:7:3600:0", 4, 3601),
+        ("search:throttle:7:60:3", 1, 61),
+    ):
+        assert redis_cache.get(key) == count
+        assert 0 < client.ttl(redis_cache.make_and_validate_key(key)) <= longest
