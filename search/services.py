@@ -19,7 +19,7 @@ from .backends import SearchBackendError, SearchHit, backend_get, provider_name
 from .exceptions import SearchThrottled, SearchUnavailable
 from .models import Document, EvidenceSelection, ResultClick, SearchQuery, SearchResult
 from .selectors import evidence_urls_for
-from .throttling import throttle_check
+from .throttling import throttle_check_and_get
 
 __all__ = [
     "CorpusSummary",
@@ -153,14 +153,12 @@ def search_perform(
         )
     if not isinstance(page, int) or not 1 <= page <= settings.SEARCH_MAX_PAGE:
         raise ValidationError(f"Pages go from 1 to {settings.SEARCH_MAX_PAGE}.", code="bad_page")
-    throttle_check(worker_id=assignment.worker_id)
-
     batch = assignment.batch
     provider = provider_name(batch.search_provider)
     page_size = settings.SEARCH_PAGE_SIZE
     started = time.perf_counter()
     key = _cache_key(provider, text, page, page_size, batch)
-    answer = cache.get(key)
+    answer = throttle_check_and_get(worker_id=assignment.worker_id, key=key)
     cache_hit = answer is not None
     if not cache_hit:
         try:

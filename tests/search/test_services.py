@@ -295,3 +295,13 @@ def test_throttle_on_redis_counts_in_windows_that_expire(settings, redis_cache):
     ):
         assert redis_cache.get(key) == count
         assert 0 < client.ttl(redis_cache.make_and_validate_key(key)) <= longest
+
+
+@pytest.mark.services
+def test_on_redis_the_second_search_is_a_cache_hit(settings, redis_cache, assignment, statement):
+    settings.SEARCH_BACKEND = "fake"
+    first = services.search_perform(assignment=assignment, statement=statement, query="Deficit")
+    second = services.search_perform(assignment=assignment, statement=statement, query="deficit")
+    assert second.results == first.results and second.blocked_count == first.blocked_count == 1
+    assert list(SearchQuery.objects.values_list("cache_hit", flat=True)) == [False, True]
+    assert SearchResult.objects.filter(query_id=second.query_id).count() == len(first.results)
