@@ -1,6 +1,7 @@
 """Search writes: run a worker's search (throttle -> cache -> backend -> filter -> log), log clicks
 and evidence selections, load the evidence corpus."""
 
+import functools
 import hashlib
 import json
 import time
@@ -221,19 +222,17 @@ def search_perform(
     )
 
 
-def _log_result(hit: dict, rank: int) -> SearchResult:
-    return SearchResult(
-        rank=rank,
-        url=hit["url"],
-        url_key=hit["url_key"],
-        title=hit["title"],
-        snippet=hit["snippet"],
-        domain=hit["domain"],
-    )
+_RESULT_FIELDS = ("rank", "url", "url_key", "title", "snippet", "domain")
 
 
-def _query_log(*, results: list[SearchResult] = (), **fields) -> SearchQuery:
-    """Save one SearchQuery and the results shown for it, all or nothing."""
+def _log_result(hit: dict, rank: int) -> dict:
+    """Return the SearchResult field values for `hit` shown at `rank`."""
+    return {"rank": rank, **{name: hit[name] for name in _RESULT_FIELDS[1:]}}
+
+
+def _query_log(*, results: list[dict] = (), **fields) -> SearchQuery:
+    """Save one SearchQuery and the results shown for it (SearchResult field values), all or
+    nothing."""
     search_query = SearchQuery(**fields)
     # Field checks only: the foreign keys are instances already loaded, and the database enforces
     # the check constraints; Django would spend four extra queries on every search re-checking them.
@@ -243,17 +242,37 @@ def _query_log(*, results: list[SearchResult] = (), **fields) -> SearchQuery:
         return search_query
     with transaction.atomic():
         search_query.save()
-        for result in results:
-            result.query = search_query
-        SearchResult.objects.bulk_create(results)
+        SearchResult.objects.bulk_create(
+            SearchResult(query=search_query, **values) for values in results
+        )
     return search_query
 
 
-def _row(instance, fields) -> list:
-    return [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+_QUERY_FIELDS = [f for f in SearchQuery._meta.concrete_fields if not f.primary_key]
 
 
-def _query_log_postgresql(search_query: SearchQuery, results: list[SearchResult]) -> int:
+@functools.lru_cache(maxsize=64)
+def _log_sql(result_count: int) -> str:
+    quote = connection.ops.quote_name
+    sql = (
+        "SET LOCAL synchronous_commit TO OFF; "
+        f"WITH q AS (INSERT INTO {quote(SearchQuery._meta.db_table)} "
+        f"({', '.join(quote(f.column) for f in _QUERY_FIELDS)}) "
+        f"VALUES ({', '.join(['%s'] * len(_QUERY_FIELDS))}) RETURNING id)"
+    )
+    if result_count:
+        # A data-modifying WITH clause always runs to completion, whether or not it is read.
+        columns = [SearchResult._meta.get_field(name).column for name in ("query", *_RESULT_FIELDS)]
+        row = f"({', '.join(['%s'] * len(_RESULT_FIELDS))})"
+        sql += (
+            f", r AS (INSERT INTO {quote(SearchResult._meta.db_table)} "
+            f"({', '.join(quote(c) for c in columns)}) "
+            f"SELECT q.id, v.* FROM q, (VALUES {', '.join([row] * result_count)}) AS v)"
+        )
+    return sql + " SELECT id FROM q"
+
+
+def _query_log_postgresql(search_query: SearchQuery, results: list[dict]) -> int:
     """Insert the query and its results in one round trip; return the query's id.
 
     Several statements in one simple-protocol query run as one implicit transaction, so this is
@@ -261,31 +280,11 @@ def _query_log_postgresql(search_query: SearchQuery, results: list[SearchResult]
     need not wait for its WAL flush: a database crash can lose the last fraction of a second of
     logs (never corrupt them), and the worker would search again.
     """
-    quote = connection.ops.quote_name
-    query_fields = [f for f in SearchQuery._meta.concrete_fields if not f.primary_key]
-    result_fields = [
-        f for f in SearchResult._meta.concrete_fields if not f.primary_key and f.name != "query"
-    ]
-    marks = ", ".join(["%s"] * len(query_fields))
-    sql = (
-        "SET LOCAL synchronous_commit TO OFF; "
-        f"WITH q AS (INSERT INTO {quote(SearchQuery._meta.db_table)} "
-        f"({', '.join(quote(f.column) for f in query_fields)}) VALUES ({marks}) RETURNING id)"
-    )
-    params = _row(search_query, query_fields)
-    if results:
-        # A data-modifying WITH clause always runs to completion, whether or not it is read.
-        row = "(" + ", ".join(["%s"] * len(result_fields)) + ")"
-        columns = ", ".join(quote(f.column) for f in result_fields)
-        sql += (
-            f", r AS (INSERT INTO {quote(SearchResult._meta.db_table)} "
-            f"({quote(SearchResult._meta.get_field('query').column)}, {columns}) "
-            f"SELECT q.id, v.* FROM q, (VALUES {', '.join([row] * len(results))}) AS v)"
-        )
-        for result in results:
-            params += _row(result, result_fields)
+    params = [f.get_db_prep_save(f.pre_save(search_query, True), connection) for f in _QUERY_FIELDS]
+    for values in results:  # plain strings and integers: nothing to prepare
+        params.extend(values[name] for name in _RESULT_FIELDS)
     with connection.cursor() as cursor:
-        cursor.execute(sql + " SELECT id FROM q", params)
+        cursor.execute(_log_sql(len(results)), params)
         return cursor.fetchone()[0]
 
 

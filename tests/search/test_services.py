@@ -34,8 +34,12 @@ def test_search_logs_the_query_and_the_results_as_shown(assignment, statement, d
     assert (logged.assignment, logged.statement, logged.text) == (assignment, statement, QUERY)
     assert logged.provider == "local" and logged.status == "ok" and not logged.cache_hit
     assert logged.latency_ms >= 0
-    shown = list(SearchResult.objects.filter(query=logged).values_list("rank", "url", "title"))
-    assert shown == [(r.rank, r.url, r.title) for r in page.results]
+    fields = ("rank", "url", "title", "snippet", "domain")
+    shown = list(SearchResult.objects.filter(query=logged).values_list(*fields, "url_key"))
+    assert shown == [
+        (*(getattr(r, name) for name in fields), url_normalise(r.url)) for r in page.results
+    ]
+    assert all(r.snippet and r.domain for r in page.results)
 
 
 def test_blocked_results_never_come_back_and_are_counted(assignment, statement, documents):
