@@ -61,6 +61,7 @@ def _split(url: str) -> SplitResult | None:
     return parts
 
 
+@functools.lru_cache(maxsize=8192)
 def url_host(url: str) -> str:
     """Return the normalised host of an http(s) `url` (credentials and port removed); "" if none."""
     parts = _split(url)
@@ -93,6 +94,7 @@ def registrable_domain(host: str) -> str:
     return _psl().privatesuffix(host) or host
 
 
+@functools.lru_cache(maxsize=1024)
 def _entry_normalise(entry: str) -> str:
     entry = (entry or "").strip()
     if "/" in entry:  # a researcher pasted a URL rather than a domain
@@ -100,6 +102,7 @@ def _entry_normalise(entry: str) -> str:
     return host_normalise(entry.lstrip("*."))
 
 
+@functools.lru_cache(maxsize=8192)
 def _domain_blocked(host: str, entry: str) -> bool:
     if "." in entry:
         return host == entry or host.endswith("." + entry)
