@@ -137,6 +137,16 @@ def url_is_blocked(url: str, blocked_domains: list[str], mode: str) -> bool:
     return any(_domain_blocked(host, entry) for entry in entries)
 
 
+def text_is_blocked(text: str, blocked_domains: list[str]) -> bool:
+    """Return True if the case-folded `text` (a result's title or snippet) contains an entry.
+
+    Substring mode only: Crowd_Frame, which ran the study, also dropped results whose snippet
+    named a blocked site, e.g. a news story quoting PolitiFact's verdict.
+    """
+    haystack = unicodedata.normalize("NFKC", text or "").casefold()
+    return any(e.strip().casefold() in haystack for e in blocked_domains if e and e.strip())
+
+
 @functools.lru_cache(maxsize=8192)
 def idna_decode(host: str) -> str:
     """Return the Unicode form of a punycode host (for substring matching and display)."""

@@ -86,6 +86,10 @@ def _cache_key(provider: str, query: str, page: int, page_size: int, batch) -> s
 def _hit_blocked(hit: SearchHit, blocked: list[str], mode: str) -> bool:
     if filters.url_is_blocked(hit.url, blocked, mode):
         return True
+    if mode == filters.MODE_SUBSTRING and filters.text_is_blocked(
+        f"{hit.title}\n{hit.snippet}", blocked
+    ):
+        return True
     if not hit.source:
         return False
     source = hit.source if "://" in hit.source else f"https://{hit.source}/"

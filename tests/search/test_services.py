@@ -309,3 +309,26 @@ def test_on_redis_the_second_search_is_a_cache_hit(settings, redis_cache, assign
     assert second.results == first.results and second.blocked_count == first.blocked_count == 1
     assert list(SearchQuery.objects.values_list("cache_hit", flat=True)) == [False, True]
     assert SearchResult.objects.filter(query_id=second.query_id).count() == len(first.results)
+
+
+def test_substring_mode_also_drops_results_whose_text_names_a_blocked_site(
+    assignment, statement, documents, batch
+):
+    from search.models import Document
+
+    Document.objects.create(
+        url="https://news.example.com/quote",
+        title="Social Security and the deficit, checked",
+        text="PolitiFact rated the Social Security deficit claim Mostly False.",
+        source="news.example.com",
+    )
+    page = services.search_perform(assignment=assignment, statement=statement, query=QUERY)
+    assert "https://news.example.com/quote" in {r.url for r in page.results}  # domain mode
+    batch.domain_match = "substring"
+    batch.save()
+    page = services.search_perform(assignment=assignment, statement=statement, query=QUERY + "!")
+    urls = {r.url for r in page.results}
+    assert "https://news.example.com/quote" not in urls
+    assert "https://ssa.example.gov/trust-fund" in urls
+    assert page.blocked_count == 3
+    assert SearchQuery.objects.get(pk=page.query_id).blocked_count == 3
