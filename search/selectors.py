@@ -83,8 +83,10 @@ def search_context_get(*, token: str, statement_id: object) -> tuple[Assignment,
         statement_id = int(statement_id)
     except (TypeError, ValueError):
         statement_id = None
+    # An id no table can hold is simply not looked up (the database would refuse the query).
+    lookup_id = statement_id if statement_id is not None and abs(statement_id) < 2**63 else None
     with connection.cursor() as cursor:
-        cursor.execute(_context_sql(), [statement_id, assignment_id])
+        cursor.execute(_context_sql(), [lookup_id, assignment_id])
         row = cursor.fetchone()
     if row is None:
         raise Http404("Unknown assignment.")

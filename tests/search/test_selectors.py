@@ -48,6 +48,8 @@ def test_refusals(token, assignment, statement):
         search_context_get(token=token, statement_id="abc")
     with pytest.raises(Http404, match="not part of your task"):
         search_context_get(token=token, statement_id=StatementFactory().pk)
+    with pytest.raises(Http404, match="not part of your task"):
+        search_context_get(token=token, statement_id="9" * 30)
     assignment.statement_order = [statement.pk, statement.pk + 1000]
     assignment.save()
     with pytest.raises(Http404, match="Unknown statement"):
