@@ -5,12 +5,13 @@ import functools
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from assessments.hit_tokens import assignment_token_read
 from assessments.models import Assignment, Batch, Statement
 
-from .models import SearchResult
+from .models import EvidenceSelection, ResultClick, SearchResult
 
 
 def evidence_urls_for(*, assignment_id: int, statement_id: int) -> set[str]:
@@ -105,3 +106,21 @@ def search_context_get(*, token: str, statement_id: object) -> tuple[Assignment,
     if statement.pk is None:
         raise Http404("Unknown statement.")
     return assignment, statement
+
+
+def search_results_marked() -> QuerySet[SearchResult]:
+    """Return shown results with `clicked` (the worker opened it) and `selected` (the worker's
+    accepted evidence for that statement has this URL) as booleans: the research log's view."""
+    return SearchResult.objects.annotate(
+        clicked=Exists(
+            ResultClick.objects.filter(query_id=OuterRef("query_id"), rank=OuterRef("rank"))
+        ),
+        selected=Exists(
+            EvidenceSelection.objects.filter(
+                assignment_id=OuterRef("query__assignment_id"),
+                statement_id=OuterRef("query__statement_id"),
+                url_key=OuterRef("url_key"),
+                accepted=True,
+            )
+        ),
+    )
