@@ -1,6 +1,7 @@
 """Analysis writes: full batch recompute, per-assignment update, results upserted idempotently."""
 
 import io
+import json
 import time
 
 import numpy as np
@@ -173,24 +174,41 @@ def assignment_aggregate(*, assignment: Assignment) -> list[int]:
             )
         )
     )
-    frame = selectors.judgment_frame(
-        batch=batch, fields=fields, attempt_statuses=statuses, statement_ids=touched
-    )
-    # A worker's weight comes from their gold judgments, which sit in their own assignment.
-    workers = frame["worker"].unique().tolist()
+    # A worker's weight comes from their gold judgments, which sit in their own assignment: one
+    # query fetches every included judgment of the workers who judged a touched statement, and
+    # the touched statements' own judgments are among them.
     worker_frame = selectors.judgment_frame(
-        batch=batch, fields=fields, attempt_statuses=statuses, worker_ids=workers
+        batch=batch, fields=fields, attempt_statuses=statuses, judges_of=touched
     )
+    frame = worker_frame[worker_frame["statement"].isin(touched)]
     statements = selectors.statement_frame(
         statement_ids=set(touched) | set(worker_frame["statement"].tolist())
     )
     weights = aggregation.gold_weights(worker_frame, statements, truth) if specs else None
     if not options.include_gold:
         frame = frame[~frame["statement"].map(statements["is_gold"]).astype(bool)]
-    field_ids = {f.slug: f.pk for f in fields}
-    rows = []
+    per_statement = pd.DataFrame()
     if specs and len(frame):
         per_statement = aggregation.statement_aggregates(frame, specs, weights)
+    field_ids = {f.slug: f.pk for f in fields}
+    if connection.vendor == "postgresql":
+        _aggregates_upsert_sql(batch, per_statement, field_ids, touched)
+    else:
+        _aggregates_upsert_orm(batch, per_statement, field_ids, touched)
+    _assignments_mark([assignment.pk], timezone.now())
+    BatchAnalysis.objects.filter(pk=analysis.pk).update(is_stale=True)
+    return touched
+
+
+def _aggregates_upsert_orm(
+    batch: Batch, per_statement: pd.DataFrame, field_ids: dict, statement_ids: list[int]
+) -> None:
+    """Upsert `per_statement`'s rows and delete the batch's other rows of `statement_ids`.
+
+    Latent-truth columns of existing rows are left as they are.
+    """
+    rows = []
+    if len(per_statement):
         rows = [_aggregate_row(batch, record, field_ids) for record in _records(per_statement)]
     StatementAggregate.objects.bulk_create(
         rows,
@@ -202,14 +220,54 @@ def assignment_aggregate(*, assignment: Assignment) -> list[int]:
     stale_ids = [
         pk
         for pk, statement_id, field_id in StatementAggregate.objects.filter(
-            batch=batch, statement_id__in=touched
+            batch=batch, statement_id__in=statement_ids
         ).values_list("pk", "statement_id", "field_id")
         if (statement_id, field_id) not in keep
     ]
     StatementAggregate.objects.filter(pk__in=stale_ids).delete()
-    _assignments_mark([assignment.pk], timezone.now())
-    BatchAnalysis.objects.filter(pk=analysis.pk).update(is_stale=True)
-    return touched
+
+
+def _aggregates_upsert_sql(
+    batch: Batch, per_statement: pd.DataFrame, field_ids: dict, statement_ids: list[int]
+) -> None:
+    """`_aggregates_upsert_orm` as two PostgreSQL statements on arrays, without model objects."""
+    table = StatementAggregate._meta.db_table
+    keys: tuple[list, list] = ([], [])
+    with connection.cursor() as cursor:
+        if not per_statement.empty:
+            keys = (
+                per_statement["statement"].astype(int).tolist(),
+                per_statement["field"].map(field_ids).astype(int).tolist(),
+            )
+            counts = per_statement.filter(like="count_").to_numpy(dtype=np.int64)
+            widths = per_statement["width"].to_numpy()
+            values = {
+                "n": ("integer", per_statement["n"].astype(int).tolist()),
+                "histogram": (
+                    "jsonb",
+                    [
+                        json.dumps(row[:width].tolist())
+                        for row, width in zip(counts, widths, strict=True)
+                    ],
+                ),
+            }
+            for name in ("mean", "median", "sd", "majority", "weighted_mean"):
+                column = [_optional(float(v)) for v in per_statement[name]]
+                values[name] = ("double precision", column)
+            unnest = ", ".join(f"%s::{kind}[]" for kind, _ in values.values())
+            cursor.execute(
+                f"INSERT INTO {table} (batch_id, statement_id, field_id, {', '.join(values)}, "
+                f"updated_at) SELECT %s, u.*, %s FROM unnest(%s::bigint[], %s::bigint[], {unnest}) "
+                "AS u ON CONFLICT (batch_id, statement_id, field_id) DO UPDATE SET "
+                + ", ".join(f"{c} = EXCLUDED.{c}" for c in [*AGGREGATE_COLUMNS, "updated_at"]),
+                [batch.pk, timezone.now(), *keys, *(column for _, column in values.values())],
+            )
+        cursor.execute(
+            f"DELETE FROM {table} WHERE batch_id = %s AND statement_id = ANY(%s::bigint[]) "
+            "AND (statement_id, field_id) NOT IN "
+            "(SELECT * FROM unnest(%s::bigint[], %s::bigint[]))",
+            [batch.pk, [int(pk) for pk in statement_ids], *keys],
+        )
 
 
 def _assignments_mark(assignment_ids: list[int], now) -> None:
