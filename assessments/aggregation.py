@@ -169,15 +169,18 @@ def statement_aggregates(
         summary["statement"] = statement_ids
         summary["field"] = np.full(n_units, spec.slug, dtype=object)
         summary["width"] = np.full(n_units, len(spec.domain))
-        padded = np.full((n_units, widest), -1, dtype=np.int64)
-        padded[:, : len(spec.domain)] = counts
         for i in range(widest):
-            summary[f"count_{i}"] = padded[:, i]
+            column = counts[:, i] if i < len(spec.domain) else np.full(n_units, -1)
+            summary[f"count_{i}"] = column.astype(np.int32)
         for key, array in summary.items():
             parts.setdefault(key, []).append(array[keep])
     columns = ["statement", "field", "n", "mean", "median", "sd", "majority", "weighted_mean"]
     columns += ["width", *(f"count_{i}" for i in range(widest))]
-    return pd.DataFrame({key: np.concatenate(parts[key]) if parts else [] for key in columns})
+    # Concatenate column by column and keep each array as its own block (copy=False): at 900k
+    # rows a consolidating copy would double the frame at the run's peak memory.
+    return pd.DataFrame(
+        {key: np.concatenate(parts.pop(key)) if parts else [] for key in columns}, copy=False
+    )
 
 
 def histograms(rows: pd.DataFrame, width: int) -> np.ndarray:
@@ -249,7 +252,8 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> tuple[float | None, float | None]:
     """Pearson's r and its two-sided p-value (t-test, n - 2 degrees of freedom), as scipy's."""
     x, y = x - x.mean(), y - y.mean()
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.clip(np.float64(x @ y) / (np.linalg.norm(x) * np.linalg.norm(y)), -1.0, 1.0)
+        # Plain reductions rather than BLAS dot: OpenBLAS threads spin on a busy machine.
+        r = np.clip((x * y).sum() / np.sqrt((x * x).sum() * (y * y).sum()), -1.0, 1.0)
         dof = len(x) - 2
         t = r * np.sqrt(dof / ((1.0 + r) * (1.0 - r)))
     return _number(r), _number(2 * special.stdtr(dof, -abs(t)))
@@ -578,7 +582,7 @@ def _crowd_vs_expert(by_field, info, fields, groups, aggregations) -> dict:
 
 
 def _by_position(judgments, statements, truth) -> dict:
-    info = statements.reindex(judgments["statement"])
+    info = statements[["expert_level", "n_levels"]].reindex(judgments["statement"])
     expert = _expert_normalised(info).to_numpy(dtype=float)
     crowd = truth.normalise(judgments[truth.slug].to_numpy(dtype=float))
     labelled = ~np.isnan(expert)

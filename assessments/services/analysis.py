@@ -1,6 +1,5 @@
 """Analysis writes: full batch recompute, per-assignment update, results upserted idempotently."""
 
-import io
 import json
 import time
 
@@ -332,12 +331,13 @@ def _aggregates_insert(batch: Batch, per_statement: pd.DataFrame, field_ids: dic
         return
     # A million-judgment batch has ~900k aggregate rows: ORM inserts take minutes and even CSV
     # formatting of the floats takes longer than the analysis, so the rows go in as binary COPY.
-    stream = _binary_copy_stream(batch.pk, per_statement, field_ids)
+    stream = _ChunkStream(_binary_copy_chunks(batch.pk, per_statement, field_ids))
     with connection.cursor() as cursor:
         cursor.copy_expert(
             f"COPY {StatementAggregate._meta.db_table} ({', '.join(_COPY_COLUMNS)}) "
             "FROM STDIN WITH (FORMAT binary)",
             stream,
+            1 << 20,
         )
 
 
@@ -365,37 +365,68 @@ _BINARY_TYPES = {
 _PG_EPOCH = np.datetime64("2000-01-01T00:00:00", "us")
 
 
-def _binary_copy_stream(batch_id: int, per_statement: pd.DataFrame, field_ids: dict) -> io.BytesIO:
+class _ChunkStream:
+    """A file whose read() serves an iterator of byte chunks, so COPY holds one chunk at a time."""
+
+    def __init__(self, chunks):
+        self._chunks = iter(chunks)
+        self._view = memoryview(b"")
+
+    def read(self, size: int = -1) -> bytes:
+        while not len(self._view):
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b""
+            self._view = memoryview(chunk)
+        size = len(self._view) if size is None or size < 0 else size
+        out = self._view[:size].tobytes()
+        self._view = self._view[size:]
+        return out
+
+
+def _binary_copy_chunks(batch_id: int, per_statement: pd.DataFrame, field_ids: dict, rows=65536):
     """Encode aggregate rows in PostgreSQL's binary COPY format with vectorised numpy.
 
-    Rows are grouped by which nullable columns are NULL and by scale length, so each group has a
-    fixed-width record layout. Histograms are JSON arrays with space-padded counts (valid JSON of
-    fixed width); jsonb stores them normalised.
+    Yields the header, then `rows` rows at a time (memory stays flat at a million rows), then the
+    trailer. Rows go in (statement, field) order, the unique index's order, so index inserts
+    append instead of splitting pages all over. Within a chunk, rows are grouped by which nullable
+    columns are NULL and by scale length, so each group has a fixed-width record layout.
+    Histograms are JSON arrays with space-padded counts (valid JSON of fixed width); jsonb stores
+    them normalised.
     """
     now_us = (np.datetime64(timezone.now().replace(tzinfo=None), "us") - _PG_EPOCH).astype(np.int64)
-    widths = per_statement["width"].to_numpy(np.int64)
+    yield b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+    field_column = per_statement["field"].map(field_ids).to_numpy(np.int64)
+    order = np.lexsort((field_column, per_statement["statement"].to_numpy(np.int64)))
+    for start in range(0, len(order), rows):
+        chunk = per_statement.iloc[order[start : start + rows]]
+        yield _binary_copy_records(
+            batch_id, chunk, field_column[order[start : start + rows]], now_us
+        )
+    yield (-1).to_bytes(2, "big", signed=True)
+
+
+def _binary_copy_records(batch_id: int, chunk: pd.DataFrame, field_column, now_us) -> bytes:
+    widths = chunk["width"].to_numpy(np.int64)
     columns = {
-        "batch_id": np.full(len(per_statement), batch_id),
-        "statement_id": per_statement["statement"].to_numpy(np.int64),
-        "field_id": per_statement["field"].map(field_ids).to_numpy(np.int64),
-        "n": per_statement["n"].to_numpy(np.int64),
-        "updated_at": np.full(len(per_statement), now_us),
+        "batch_id": np.full(len(chunk), batch_id),
+        "statement_id": chunk["statement"].to_numpy(np.int64),
+        "field_id": field_column,
+        "n": chunk["n"].to_numpy(np.int64),
+        "updated_at": np.full(len(chunk), now_us),
     }
     for name in ("mean", "median", "sd", "majority", "weighted_mean", *LATENT_COLUMNS):
         columns[name] = (
-            per_statement[name].to_numpy(np.float64)
-            if name in per_statement
-            else np.full(len(per_statement), np.nan)
+            chunk[name].to_numpy(np.float64) if name in chunk else np.full(len(chunk), np.nan)
         )
     nullable = ["sd", *LATENT_COLUMNS]
     null_mask = np.stack([np.isnan(columns[c]) for c in nullable], axis=1)
     pattern = null_mask @ (1 << np.arange(len(nullable))) + widths * (1 << len(nullable))
-    out = io.BytesIO()
-    out.write(b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big"))
+    out = []
     for key in np.unique(pattern):
         rows = np.flatnonzero(pattern == key)
         nulls = dict(zip(nullable, null_mask[rows[0]], strict=True))
-        counts = aggregation.histograms(per_statement.iloc[rows], int(widths[rows[0]]))
+        counts = aggregation.histograms(chunk.iloc[rows], int(widths[rows[0]]))
         text = _json_int_arrays(counts)
         layout = [("fields", ">i2")]
         for name in _COPY_COLUMNS:
@@ -418,10 +449,8 @@ def _binary_copy_stream(batch_id: int, per_statement: pd.DataFrame, field_ids: d
             else:
                 record[f"{name}_len"] = np.dtype(_BINARY_TYPES.get(name, ">f8")).itemsize
                 record[name] = columns[name][rows]
-        out.write(record.tobytes())
-    out.write((-1).to_bytes(2, "big", signed=True))
-    out.seek(0)
-    return out
+        out.append(record.tobytes())
+    return b"".join(out)
 
 
 def _json_int_arrays(counts: np.ndarray) -> np.ndarray:
