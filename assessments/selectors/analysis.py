@@ -81,11 +81,11 @@ def judgment_frame(
     where = ["a.batch_id = %s", status_sql]
     params = [batch.pk, *status_params]
     if statement_ids is not None:
-        clause, values = _in("j.statement_id", statement_ids)
+        clause, values = _in("j.statement_id", [int(pk) for pk in statement_ids])
         where.append(clause)
         params += values
     if judges_of is not None:
-        clause, values = _in("j2.statement_id", judges_of)
+        clause, values = _in("j2.statement_id", [int(pk) for pk in judges_of])
         status_sql, status_params = _in("t2.status", attempt_statuses)
         where.append(
             f"a.worker_id IN (SELECT a2.worker_id FROM {Judgment._meta.db_table} j2 "

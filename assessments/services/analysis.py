@@ -323,20 +323,26 @@ def _aggregate_row(batch, record, field_ids) -> StatementAggregate:
 def _aggregates_insert(batch: Batch, per_statement: pd.DataFrame, field_ids: dict) -> None:
     if per_statement.empty:
         return
-    if connection.vendor != "postgresql":
+    if connection.vendor == "postgresql":
+        _aggregates_copy(batch, per_statement, field_ids)
+    else:
         StatementAggregate.objects.bulk_create(
             (_aggregate_row(batch, r, field_ids) for r in _records(per_statement)),
             batch_size=2000,
         )
-        return
+
+
+def _aggregates_copy(
+    batch: Batch, per_statement: pd.DataFrame, field_ids: dict, chunk_rows: int = 65536
+) -> None:
     # A million-judgment batch has ~900k aggregate rows: ORM inserts take minutes and even CSV
     # formatting of the floats takes longer than the analysis, so the rows go in as binary COPY.
-    stream = _ChunkStream(_binary_copy_chunks(batch.pk, per_statement, field_ids))
+    chunks = _binary_copy_chunks(batch.pk, per_statement, field_ids, chunk_rows)
     with connection.cursor() as cursor:
         cursor.copy_expert(
             f"COPY {StatementAggregate._meta.db_table} ({', '.join(_COPY_COLUMNS)}) "
             "FROM STDIN WITH (FORMAT binary)",
-            stream,
+            _ChunkStream(chunks),
             1 << 20,
         )
 
