@@ -127,17 +127,20 @@ def gold_weights(judgments: pd.DataFrame, statements: pd.DataFrame, truth: Field
     statement and below it for a "low" one; weight = (right + 1) / (gold answered + 2), so a
     worker without gold judgments weighs PRIOR_WEIGHT.
     """
-    gold_truth = judgments["statement"].map(statements["gold_truth"]).fillna("")
-    answer = judgments[truth.slug]
-    mask = gold_truth.isin(["high", "low"]) & answer.notna()
-    right = np.where(
-        gold_truth[mask] == "high", answer[mask] > truth.midpoint, answer[mask] < truth.midpoint
+    gold_truth = statements["gold_truth"]
+    statement = judgments["statement"].to_numpy()
+    answer = judgments[truth.slug].to_numpy(dtype=float)
+    mask = np.isin(statement, statements.index[gold_truth.isin(["high", "low"])]) & ~np.isnan(
+        answer
     )
-    table = pd.DataFrame({"worker": judgments.loc[mask, "worker"], "right": right})
-    grouped = table.groupby("worker")["right"].agg(["sum", "count"])
-    weights = (grouped["sum"] + 1) / (grouped["count"] + 2)
-    workers = pd.Index(judgments["worker"].unique())
-    return weights.reindex(workers, fill_value=PRIOR_WEIGHT).astype(float)
+    high = np.isin(statement[mask], statements.index[gold_truth == "high"])
+    right = np.where(high, answer[mask] > truth.midpoint, answer[mask] < truth.midpoint)
+    # Plain arrays, not a pandas groupby: this runs on every completed assignment.
+    codes, workers = pd.factorize(judgments["worker"].to_numpy())
+    n_right = np.bincount(codes[mask], weights=right, minlength=len(workers))
+    n_gold = np.bincount(codes[mask], minlength=len(workers))
+    weights = np.where(n_gold > 0, (n_right + 1) / (n_gold + 2), PRIOR_WEIGHT)
+    return pd.Series(weights, index=pd.Index(workers), dtype=float)
 
 
 def statement_aggregates(

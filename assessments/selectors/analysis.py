@@ -70,7 +70,8 @@ def judgment_frame(
 
     Columns: judgment, assignment, statement, worker, position, time_s, then one float column per
     field slug (NaN when missing). One query pivots the narrow JudgmentValue rows; on PostgreSQL
-    the rows stream through COPY, which is several times faster than a cursor at a million rows.
+    a whole batch streams through COPY, several times faster than a cursor at a million rows,
+    while the few rows of a per-assignment update come faster through the cursor.
     """
     pivots = ", ".join(
         f"MAX(CASE WHEN v.field_id = {int(f.pk)} THEN v.value END) AS f{i}"
@@ -109,8 +110,9 @@ def judgment_frame(
     # Scale values are small integers, exact in float32: half the memory of float64 at a
     # million judgments; NaN marks a missing value.
     dtypes = {c: np.float64 for c in FRAME_COLUMNS} | {f.slug: np.float32 for f in fields}
+    whole_batch = statement_ids is None and judges_of is None
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and whole_batch:
             # JIT-compiling this one-pass aggregate costs seconds and saves nothing; SET LOCAL
             # ends with the caller's transaction.
             cursor.execute("SET LOCAL jit = off")

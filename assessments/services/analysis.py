@@ -66,8 +66,11 @@ def analysis_options(*, analysis: BatchAnalysis) -> tuple[aggregation.Options, l
 def _locked_analysis(batch: Batch) -> BatchAnalysis:
     # get_or_create then lock: two runs at once serialise on this row (SQLite serialises writers
     # itself), so neither sees the other's half-written results.
-    BatchAnalysis.objects.get_or_create(batch=batch)
-    return BatchAnalysis.objects.select_for_update().get(batch=batch)
+    analysis = BatchAnalysis.objects.select_for_update().filter(batch=batch).first()
+    if analysis is None:
+        BatchAnalysis.objects.get_or_create(batch=batch)
+        analysis = BatchAnalysis.objects.select_for_update().get(batch=batch)
+    return analysis
 
 
 @transaction.atomic
