@@ -348,6 +348,10 @@ def _aggregates_copy(
             _ChunkStream(chunks),
             1 << 20,
         )
+        # Autovacuum's analyze lags a bulk write; until it runs the planner sees the old table
+        # (after a first recompute: an empty one) and per-assignment updates scan 900k rows
+        # instead of using the unique index. Inside the transaction, ANALYZE samples the new rows.
+        cursor.execute(f"ANALYZE {StatementAggregate._meta.db_table}")
 
 
 _COPY_COLUMNS = (
