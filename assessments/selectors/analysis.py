@@ -28,6 +28,7 @@ from ..models import (
 
 TRUTH_FIELD_SLUG = "overall-truthfulness"
 FRAME_COLUMNS = ["judgment", "assignment", "statement", "worker", "position", "time_s"]
+INTEGER_COLUMNS = ("judgment", "assignment", "statement", "worker", "position")
 
 
 def analysis_fields(*, batch: Batch) -> tuple[list[AnswerField], list[FieldSpec], FieldSpec]:
@@ -109,7 +110,8 @@ def judgment_frame(
     columns = FRAME_COLUMNS + [f.slug for f in fields]
     # Scale values are small integers, exact in float32: half the memory of float64 at a
     # million judgments; NaN marks a missing value.
-    dtypes = {c: np.float64 for c in FRAME_COLUMNS} | {f.slug: np.float32 for f in fields}
+    dtypes = {c: np.int64 if c in INTEGER_COLUMNS else np.float64 for c in FRAME_COLUMNS}
+    dtypes |= {f.slug: np.float32 for f in fields}
     whole_batch = statement_ids is None and judges_of is None
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and whole_batch:
@@ -124,9 +126,14 @@ def judgment_frame(
             del buffer
         else:
             cursor.execute(sql, params)
-            frame = pd.DataFrame(cursor.fetchall(), columns=columns, dtype=float).astype(dtypes)
-    for column in ("judgment", "assignment", "statement", "worker", "position"):
-        frame[column] = frame[column].astype(np.int64)
+            # One float matrix (None becomes NaN), then each column cast once.
+            data = np.array(cursor.fetchall(), dtype=float).reshape(-1, len(columns))
+            frame = pd.DataFrame(
+                {c: data[:, i].astype(dtypes[c]) for i, c in enumerate(columns)}, copy=False
+            )
+    for column in INTEGER_COLUMNS:
+        if frame[column].dtype != np.int64:
+            frame[column] = frame[column].astype(np.int64)
     return frame
 
 
