@@ -369,3 +369,21 @@ def test_judges_of_selects_every_judgment_of_the_statements_judges(batch):
         batch=batch, fields=fields, attempt_statuses=statuses, statement_ids=touched
     )
     assert set(by_statement["statement"]) == set(touched)
+
+
+def test_aggregate_rows_go_with_their_statement_and_field_without_a_database_constraint(batch):
+    # The keys carry no database constraint (bulk writes skip row-by-row checks); Django's
+    # on_delete must still remove the rows.
+    abc = models.Dataset.objects.get(name="abc")
+    statement = models.Statement.objects.create(dataset=abc, external_id="gone", text="t")
+    field = models.AnswerField.objects.create(
+        batch=batch, slug="gone", label="gone", position=99, scale=[{"value": 0, "label": "x"}]
+    )
+    row = {"n": 1, "mean": 0, "median": 0, "histogram": [1], "majority": 0, "weighted_mean": 0}
+    kept = batch.fields.exclude(pk=field.pk).first()
+    models.StatementAggregate.objects.create(batch=batch, statement=statement, field=kept, **row)
+    other = models.Statement.objects.filter(dataset=abc).exclude(pk=statement.pk).first()
+    models.StatementAggregate.objects.create(batch=batch, statement=other, field=field, **row)
+    statement.delete()
+    field.delete()
+    assert not models.StatementAggregate.objects.exists()
