@@ -6,6 +6,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=truthcrowd.settings.production
 
+# g++: pytensor (PyMC, used by the opt-in Phi agreement) compiles its models; without a compiler
+# it falls back to a far slower pure-Python mode.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends g++ \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY truthcrowd ./truthcrowd

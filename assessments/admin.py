@@ -344,6 +344,14 @@ class BehaviourEventAdmin(ReadOnlyAdmin):
     list_select_related = ["assignment__batch", "assignment__worker", "statement"]
 
 
+@admin.register(models.EntryVisit)
+class EntryVisitAdmin(ReadOnlyAdmin):
+    batch_path = "batch"
+    list_display = ["batch", "kind", "visitor", "first_seen_at"]
+    list_filter = ["kind", "batch"]
+    list_select_related = ["batch"]
+
+
 @admin.register(models.WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ["hostname", "last_seen_at", "beats"]

@@ -7,13 +7,13 @@ id (`external_id`, `dataset`, `expert_level` ordinal or NaN, `n_levels`, `is_gol
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from . import agreement
+from . import agreement, agreement_phi
 
 ALL_DATASETS = "all"
 LATENT_METHODS = ("dawid_skene", "glad", "mace")
@@ -56,6 +56,14 @@ class Options:
     # crowd-kit's EM models take minutes per field at a few hundred thousand judgments; above
     # this size the latent estimates are skipped so a recompute stays within the task time limit.
     latent_max_judgments: int = 100_000
+    # Phi (Checco et al. 2017) is an MCMC fit per dataset and field, seconds to minutes each:
+    # opt-in, with the reference's 1,000 posterior draws per chain by default.
+    phi: bool = False
+    phi_draws: int = 1000
+    # 27 fits (nine fields x two datasets and "all") take minutes at the study's 1,800 judgments
+    # and grow with the statements; above this Phi is skipped so a recompute stays within the
+    # task time limit (analysis_report --phi in a shell has none).
+    phi_max_judgments: int = 5000
 
 
 @dataclass
@@ -503,6 +511,8 @@ def analyse(
         spec.slug: per_statement[per_statement["field"] == spec.slug].set_index("statement")
         for spec in fields
     }
+    if len(judgments) > options.phi_max_judgments:
+        options = replace(options, phi=False)
     analysis.agreement = _agreement(by_field, fields, groups, options)
     aggregations = ["mean", "median", "majority", "weighted_mean", *latent_methods]
     analysis.crowd_vs_expert = _crowd_vs_expert(by_field, info, fields, groups, aggregations)
@@ -554,7 +564,20 @@ def _agreement(by_field, fields, groups, options) -> dict:
                 "n_statements": len(counts),
                 "n_judgments": int(counts.sum()),
             }
+            if options.phi:
+                result[dataset][spec.slug] |= _phi(counts, spec.domain, options)
     return result
+
+
+def _phi(counts, domain, options) -> dict:
+    fit = agreement_phi.phi_from_counts(
+        counts, domain, draws=options.phi_draws, tune=options.phi_draws, seed=options.seed
+    )
+    if fit is None:
+        return {"phi": None, "phi_hdi95": None, "phi_r_hat": None}
+    # One chain or constant draws leave R-hat undefined; stored as null, never NaN.
+    r_hat = fit.r_hat if np.isfinite(fit.r_hat) else None
+    return {"phi": fit.phi, "phi_hdi95": list(fit.hdi95), "phi_r_hat": r_hat}
 
 
 def _crowd_vs_expert(by_field, info, fields, groups, aggregations) -> dict:

@@ -187,6 +187,8 @@ def progress_chart(progress: dict) -> Chart:
 
 def funnel_steps(
     *,
+    previewed: int,
+    entered: int,
     started: int,
     read_instructions: int,
     finished_questionnaires: int,
@@ -199,6 +201,8 @@ def funnel_steps(
 ) -> list[dict]:
     """Return the funnel as ordered steps {step, n, kind}; kind is "flow", "pass" or "loss"."""
     steps = [
+        {"step": "previewed (MTurk)", "n": previewed, "kind": "flow"},
+        {"step": "entered", "n": entered, "kind": "flow"},
         {"step": "started (consented)", "n": started, "kind": "flow"},
         {"step": "read instructions", "n": read_instructions, "kind": "flow"},
         {"step": "finished questionnaires", "n": finished_questionnaires, "kind": "flow"},
@@ -254,7 +258,7 @@ def funnel_chart(funnel: dict) -> Chart:
     times = funnel.get("median_times", {})
     columns = ["step", "workers", "kind"]
     rows = [[s["step"], s["n"], s["kind"]] for s in steps]
-    started = steps[0]["n"] if steps else 0
+    started = next((s["n"] for s in steps if s["step"].startswith("started")), 0)
     passed = sum(s["n"] for s in steps if s["kind"] == "pass")
     summary = f"{started:,} workers started, {passed:,} passed the quality gates."
     timed = [f"{kind} {seconds} s" for kind, seconds in times.items() if seconds is not None]
@@ -277,7 +281,10 @@ def funnel_chart(funnel: dict) -> Chart:
             },
         },
     }
-    note = "MTurk previews are not logged, so the funnel starts at consent."
+    note = (
+        "Previews count browsers that opened the MTurk preview; entries count workers who reached "
+        "the consent page; each visitor counts once."
+    )
     return Chart("funnel", "Quality funnel", summary, columns, rows, spec, note=note)
 
 

@@ -5,7 +5,7 @@ import datetime
 import io
 import json
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 KINDS = ("string", "integer", "float", "boolean", "datetime", "json")
@@ -85,12 +85,25 @@ class Writer:
     def stream(self, rows: Iterable[Sequence]) -> Iterator[bytes]:
         raise NotImplementedError
 
-    def _converters(self) -> list[tuple[int, Callable]]:
-        return [
+    def _chunks(self, rows: Iterable[Sequence], kinds: Iterable[str]) -> Iterator[list]:
+        """Yield lists of up to `rows_per_chunk` rows, columns of `kinds` converted to text."""
+        converters = [
             (index, _TEXT[column.kind])
             for index, column in enumerate(self.columns)
-            if column.kind in _TEXT
+            if column.kind in kinds
         ]
+        chunk = []
+        for row in rows:
+            if converters:
+                row = list(row)
+                for index, convert in converters:
+                    row[index] = convert(row[index])
+            chunk.append(row)
+            if len(chunk) == self.rows_per_chunk:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
 
 
 WRITERS: dict[str, type[Writer]] = {}
@@ -119,24 +132,16 @@ class CsvWriter(Writer):
     extension = "csv"
 
     def stream(self, rows):
-        converters = self._converters()
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow([column.name for column in self.columns])
-        count = 0
-        for row in rows:
-            if converters:
-                row = list(row)
-                for index, convert in converters:
-                    row[index] = convert(row[index])
-            writer.writerow(row)
-            count += 1
-            if count == self.rows_per_chunk:
-                yield buffer.getvalue().encode()
-                buffer.seek(0)
-                buffer.truncate()
-                count = 0
-        yield buffer.getvalue().encode()
+        for chunk in self._chunks(rows, _TEXT):
+            writer.writerows(chunk)
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+        if buffer.tell():  # no rows: the header alone
+            yield buffer.getvalue().encode()
 
 
 @register_writer
@@ -149,18 +154,10 @@ class JsonlWriter(Writer):
 
     def stream(self, rows):
         names = [column.name for column in self.columns]
-        datetimes = [i for i, c in enumerate(self.columns) if c.kind == "datetime"]
-        lines = []
-        for row in rows:
-            if datetimes:
-                row = list(row)
-                for index in datetimes:
-                    row[index] = _text_datetime(row[index])
-            lines.append(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False))
-            if len(lines) == self.rows_per_chunk:
-                yield ("\n".join(lines) + "\n").encode()
-                lines.clear()
-        if lines:
+        for chunk in self._chunks(rows, ("datetime",)):
+            lines = [
+                json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) for row in chunk
+            ]
             yield ("\n".join(lines) + "\n").encode()
 
 
@@ -197,22 +194,11 @@ class ParquetWriter(Writer):
                 for c in self.columns
             ]
         )
-        jsons = [i for i, c in enumerate(self.columns) if c.kind == "json"]
         sink = _Sink()
         writer = pq.ParquetWriter(sink, schema, compression="zstd")
-        chunk = []
-        for row in rows:
-            if jsons:
-                row = list(row)
-                for index in jsons:
-                    row[index] = _text_json(row[index])
-            chunk.append(row)
-            if len(chunk) == self.rows_per_chunk:
-                writer.write_table(self._table(schema, chunk))
-                chunk.clear()
-                yield sink.drain()
-        if chunk:
+        for chunk in self._chunks(rows, ("json",)):
             writer.write_table(self._table(schema, chunk))
+            yield sink.drain()
         writer.close()
         yield sink.drain()
 

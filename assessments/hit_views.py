@@ -31,6 +31,7 @@ from .models import (
     Assignment,
     Attempt,
     Batch,
+    EntryVisit,
     Judgment,
     Questionnaire,
     QuestionnaireAnswer,
@@ -38,6 +39,7 @@ from .models import (
     Worker,
 )
 from .services import hits
+from .services.entry_visits import entry_visit_record
 
 MTURK_PREVIEW = "ASSIGNMENT_ID_NOT_AVAILABLE"
 # Only MTurk's own hosts may receive the external-submit POST, so a crafted link cannot send a
@@ -159,10 +161,20 @@ def hit_entry(request, batch_slug: str):
         "minutes": batch.time_limit_s // 60,
         "reward": f"{batch.reward_cents / 100:.2f} {batch.currency}",
     }
-    if entry.preview:
-        status = 403 if request.method == "POST" else 200
-        return render(request, "hit/entry.html", {**context, "preview": True}, status=status)
     now = timezone.now()
+    if entry.preview:
+        if request.method == "POST":
+            return render(request, "hit/entry.html", {**context, "preview": True}, status=403)
+        # Previews carry no worker id: the browser's anonymous cookie tells visitors apart.
+        entry_visit_record(
+            batch=batch,
+            kind=EntryVisit.Kind.PREVIEW,
+            platform="preview",
+            visitor_id=anon_id,
+            now=now,
+        )
+        response = render(request, "hit/entry.html", {**context, "preview": True})
+        return _with_anon_cookie(request, response, anon_id)
     worker = Worker.objects.filter(platform=entry.platform, platform_id=entry.platform_id).first()
     if worker is not None:
         existing = Assignment.objects.filter(batch=batch, worker=worker).first()
@@ -177,6 +189,13 @@ def hit_entry(request, batch_slug: str):
             return _message(request, "Sorry", hits.REFUSALS[refusal], 403)
     elif batch.status != Batch.Status.LIVE:
         return _message(request, "Sorry", hits.REFUSALS["closed"], 403)
+    entry_visit_record(
+        batch=batch,
+        kind=EntryVisit.Kind.ENTRY,
+        platform=entry.platform,
+        visitor_id=entry.platform_id,
+        now=now,
+    )
     if request.method == "GET":
         response = render(request, "hit/entry.html", context)
         return _with_anon_cookie(request, response, anon_id)

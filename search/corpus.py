@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assessments.importers import RowError
+
 from .filters import url_normalise
 
 REQUIRED = ("url", "title", "text", "source")
@@ -14,18 +16,6 @@ LIMITS = {"url": 2000, "title": 500, "source": 500, "about": 200}
 
 LIAR_PLUS_REPOSITORY = "https://github.com/Tariq60/LIAR-PLUS/blob/master/dataset/tsv"
 LIAR_PLUS_FILES = ("val2.tsv", "test2.tsv")
-
-
-@dataclass(frozen=True)
-class RowError:
-    """What is wrong with one line of a corpus file (1-based line number)."""
-
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self):
-        return f"row {self.row}, column {self.column}: {self.reason}"
 
 
 @dataclass

@@ -61,6 +61,7 @@ def _split(url: str) -> SplitResult | None:
     return parts
 
 
+@functools.lru_cache(maxsize=8192)
 def url_host(url: str) -> str:
     """Return the normalised host of an http(s) `url` (credentials and port removed); "" if none."""
     parts = _split(url)
@@ -93,6 +94,7 @@ def registrable_domain(host: str) -> str:
     return _psl().privatesuffix(host) or host
 
 
+@functools.lru_cache(maxsize=1024)
 def _entry_normalise(entry: str) -> str:
     entry = (entry or "").strip()
     if "/" in entry:  # a researcher pasted a URL rather than a domain
@@ -100,6 +102,7 @@ def _entry_normalise(entry: str) -> str:
     return host_normalise(entry.lstrip("*."))
 
 
+@functools.lru_cache(maxsize=8192)
 def _domain_blocked(host: str, entry: str) -> bool:
     if "." in entry:
         return host == entry or host.endswith("." + entry)
@@ -132,6 +135,16 @@ def url_is_blocked(url: str, blocked_domains: list[str], mode: str) -> bool:
         return any(needle in hay for needle in needles for hay in haystacks)
     entries = [e for e in (_entry_normalise(e) for e in blocked_domains) if e]
     return any(_domain_blocked(host, entry) for entry in entries)
+
+
+def text_is_blocked(text: str, blocked_domains: list[str]) -> bool:
+    """Return True if the case-folded `text` (a result's title or snippet) contains an entry.
+
+    Substring mode only: Crowd_Frame, which ran the study, also dropped results whose snippet
+    named a blocked site, e.g. a news story quoting PolitiFact's verdict.
+    """
+    haystack = unicodedata.normalize("NFKC", text or "").casefold()
+    return any(e.strip().casefold() in haystack for e in blocked_domains if e and e.strip())
 
 
 @functools.lru_cache(maxsize=8192)

@@ -1,10 +1,11 @@
 """Search writes: run a worker's search (throttle -> cache -> backend -> filter -> log), log clicks
 and evidence selections, load the evidence corpus."""
 
+import functools
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,7 +20,7 @@ from .backends import SearchBackendError, SearchHit, backend_get, provider_name
 from .exceptions import SearchThrottled, SearchUnavailable
 from .models import Document, EvidenceSelection, ResultClick, SearchQuery, SearchResult
 from .selectors import evidence_urls_for
-from .throttling import throttle_check
+from .throttling import throttle_check_and_get
 
 __all__ = [
     "CorpusSummary",
@@ -61,7 +62,8 @@ class SearchPage:
 
 @dataclass
 class _Answer:
-    """A provider page after blocking: what the cache holds."""
+    """A provider page after blocking, clipped and normalised for display and logging: what the
+    cache holds, so that a cache hit only removes this statement's own rulings and numbers ranks."""
 
     hits: list[dict] = field(default_factory=list)
     has_next: bool = False
@@ -78,11 +80,15 @@ def _cache_key(provider: str, query: str, page: int, page_size: int, batch) -> s
         sorted(d.strip().lower() for d in batch.blocked_domains),
     ]
     digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
-    return f"search:answer:v1:{digest}"
+    return f"search:answer:v2:{digest}"
 
 
 def _hit_blocked(hit: SearchHit, blocked: list[str], mode: str) -> bool:
     if filters.url_is_blocked(hit.url, blocked, mode):
+        return True
+    if mode == filters.MODE_SUBSTRING and filters.text_is_blocked(
+        f"{hit.title}\n{hit.snippet}", blocked
+    ):
         return True
     if not hit.source:
         return False
@@ -98,8 +104,18 @@ def _answer_fetch(backend, query: str, page: int, page_size: int, batch) -> _Ans
             continue  # cannot be logged as shown, so it is not shown
         if _hit_blocked(hit, batch.blocked_domains, batch.domain_match):
             answer.blocked_count += 1
-        else:
-            answer.hits.append(asdict(hit))
+            continue
+        domain = filters.url_host(hit.url)
+        answer.hits.append(
+            {
+                "url": hit.url,
+                "url_key": filters.url_normalise(hit.url),
+                "title": _clip(hit.title, TITLE_CHARS) or domain,
+                "snippet": _clip(hit.snippet, SNIPPET_CHARS),
+                "domain": domain,
+                "about": hit.about,
+            }
+        )
     return answer
 
 
@@ -142,14 +158,12 @@ def search_perform(
         )
     if not isinstance(page, int) or not 1 <= page <= settings.SEARCH_MAX_PAGE:
         raise ValidationError(f"Pages go from 1 to {settings.SEARCH_MAX_PAGE}.", code="bad_page")
-    throttle_check(worker_id=assignment.worker_id)
-
     batch = assignment.batch
     provider = provider_name(batch.search_provider)
     page_size = settings.SEARCH_PAGE_SIZE
     started = time.perf_counter()
     key = _cache_key(provider, text, page, page_size, batch)
-    answer = cache.get(key)
+    answer = throttle_check_and_get(worker_id=assignment.worker_id, key=key)
     cache_hit = answer is not None
     if not cache_hit:
         try:
@@ -172,21 +186,14 @@ def search_perform(
 
     refs = _claim_refs(statement)
     own_page = filters.url_normalise(statement.source_url) if statement.source_url else ""
-    shown, withheld = [], 0
-    for hit in answer.hits:
-        url_key = filters.url_normalise(hit["url"])
-        if (hit["about"] and hit["about"] in refs) or (own_page and url_key == own_page):
-            withheld += 1
-            continue
-        shown.append(
-            ResultItem(
-                rank=(page - 1) * page_size + len(shown) + 1,
-                url=hit["url"],
-                title=_clip(hit["title"], TITLE_CHARS) or filters.url_host(hit["url"]),
-                snippet=_clip(hit["snippet"], SNIPPET_CHARS),
-                domain=filters.url_host(hit["url"]),
-            )
+    shown = [
+        hit
+        for hit in answer.hits
+        if not (
+            (hit["about"] and hit["about"] in refs) or (own_page and hit["url_key"] == own_page)
         )
+    ]
+    first_rank = (page - 1) * page_size + 1
     latency_ms = (time.perf_counter() - started) * 1000
     search_query = _query_log(
         assignment=assignment,
@@ -197,12 +204,21 @@ def search_perform(
         latency_ms=latency_ms,
         cache_hit=cache_hit,
         blocked_count=answer.blocked_count,
-        withheld_count=withheld,
+        withheld_count=len(answer.hits) - len(shown),
         has_next=answer.has_next,
-        results=shown,
+        results=[_log_result(hit, first_rank + n) for n, hit in enumerate(shown)],
     )
     return SearchPage(
-        results=shown,
+        results=[
+            ResultItem(
+                rank=first_rank + n,
+                url=hit["url"],
+                title=hit["title"],
+                snippet=hit["snippet"],
+                domain=hit["domain"],
+            )
+            for n, hit in enumerate(shown)
+        ],
         page=page,
         has_next=answer.has_next,
         blocked_count=answer.blocked_count,
@@ -210,31 +226,70 @@ def search_perform(
     )
 
 
-@transaction.atomic
-def _query_log(*, results: list[ResultItem] = (), **fields) -> SearchQuery:
-    if connection.vendor == "postgresql":
-        # A search log need not wait for its WAL flush: a database crash can lose the last
-        # fraction of a second of logs (never corrupt them), and the worker would search again.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+_RESULT_FIELDS = ("rank", "url", "url_key", "title", "snippet", "domain")
+
+
+def _log_result(hit: dict, rank: int) -> dict:
+    """Return the SearchResult field values for `hit` shown at `rank`."""
+    return {"rank": rank, **{name: hit[name] for name in _RESULT_FIELDS[1:]}}
+
+
+def _query_log(*, results: list[dict] = (), **fields) -> SearchQuery:
+    """Save one SearchQuery and the results shown for it (SearchResult field values), all or
+    nothing."""
     search_query = SearchQuery(**fields)
     # Field checks only: the foreign keys are instances already loaded, and the database enforces
     # the check constraints; Django would spend four extra queries on every search re-checking them.
     search_query.full_clean(exclude=["assignment", "statement"], validate_constraints=False)
-    search_query.save()
-    SearchResult.objects.bulk_create(
-        SearchResult(
-            query=search_query,
-            rank=item.rank,
-            url=item.url,
-            url_key=filters.url_normalise(item.url),
-            title=item.title,
-            snippet=item.snippet,
-            domain=item.domain,
+    if connection.vendor == "postgresql":
+        search_query.pk = _query_log_postgresql(search_query, results)
+        return search_query
+    with transaction.atomic():
+        search_query.save()
+        SearchResult.objects.bulk_create(
+            SearchResult(query=search_query, **values) for values in results
         )
-        for item in results
-    )
     return search_query
+
+
+_QUERY_FIELDS = [f for f in SearchQuery._meta.concrete_fields if not f.primary_key]
+
+
+@functools.lru_cache(maxsize=64)
+def _log_sql(result_count: int) -> str:
+    quote = connection.ops.quote_name
+    sql = (
+        "SET LOCAL synchronous_commit TO OFF; "
+        f"WITH q AS (INSERT INTO {quote(SearchQuery._meta.db_table)} "
+        f"({', '.join(quote(f.column) for f in _QUERY_FIELDS)}) "
+        f"VALUES ({', '.join(['%s'] * len(_QUERY_FIELDS))}) RETURNING id)"
+    )
+    if result_count:
+        # A data-modifying WITH clause always runs to completion, whether or not it is read.
+        columns = [SearchResult._meta.get_field(name).column for name in ("query", *_RESULT_FIELDS)]
+        row = f"({', '.join(['%s'] * len(_RESULT_FIELDS))})"
+        sql += (
+            f", r AS (INSERT INTO {quote(SearchResult._meta.db_table)} "
+            f"({', '.join(quote(c) for c in columns)}) "
+            f"SELECT q.id, v.* FROM q, (VALUES {', '.join([row] * result_count)}) AS v)"
+        )
+    return sql + " SELECT id FROM q"
+
+
+def _query_log_postgresql(search_query: SearchQuery, results: list[dict]) -> int:
+    """Insert the query and its results in one round trip; return the query's id.
+
+    Several statements in one simple-protocol query run as one implicit transaction, so this is
+    atomic without BEGIN/COMMIT round trips (psycopg2 binds parameters client-side). A search log
+    need not wait for its WAL flush: a database crash can lose the last fraction of a second of
+    logs (never corrupt them), and the worker would search again.
+    """
+    params = [f.get_db_prep_save(f.pre_save(search_query, True), connection) for f in _QUERY_FIELDS]
+    for values in results:  # plain strings and integers: nothing to prepare
+        params.extend(values[name] for name in _RESULT_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(_log_sql(len(results)), params)
+        return cursor.fetchone()[0]
 
 
 @transaction.atomic

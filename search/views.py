@@ -13,12 +13,6 @@ def _error(message: str, status: int, **extra) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
 
 
-def _worker_context(token: str, statement_id):
-    assignment = selectors.search_assignment_get(token=token)
-    statement = selectors.search_statement_get(assignment=assignment, statement_id=statement_id)
-    return assignment, statement
-
-
 def _json_errors(view):
     """Turn the errors services and selectors raise into JSON answers the search box can show."""
 
@@ -49,7 +43,9 @@ def _int(value, default=None) -> int:
 @_json_errors
 def query(request, token):
     """GET ?statement=<id>&q=<text>&page=<n>: one page of results for the worker's statement."""
-    assignment, statement = _worker_context(token, request.GET.get("statement"))
+    assignment, statement = selectors.search_context_get(
+        token=token, statement_id=request.GET.get("statement")
+    )
     try:
         page = services.search_perform(
             assignment=assignment,
@@ -87,7 +83,9 @@ def query(request, token):
 @_json_errors
 def click(request, token):
     """POST statement, query_id, rank, url: the worker opened a result."""
-    assignment, statement = _worker_context(token, request.POST.get("statement"))
+    assignment, statement = selectors.search_context_get(
+        token=token, statement_id=request.POST.get("statement")
+    )
     services.result_click_record(
         assignment=assignment,
         statement=statement,
@@ -102,7 +100,9 @@ def click(request, token):
 @_json_errors
 def select(request, token):
     """POST statement, url: the worker chose a result as evidence (refused unless shown to them)."""
-    assignment, statement = _worker_context(token, request.POST.get("statement"))
+    assignment, statement = selectors.search_context_get(
+        token=token, statement_id=request.POST.get("statement")
+    )
     selection = services.evidence_select_record(
         assignment=assignment, statement=statement, url=request.POST.get("url", "")
     )

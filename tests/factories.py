@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from assessments import models, scales
+from assessments.services.studies import IPM2021_GATES
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -105,3 +106,8 @@ class JudgmentFactory(factory.django.DjangoModelFactory):
     attempt = factory.SubFactory(AttemptFactory)
     statement = factory.SubFactory(StatementFactory)
     position = factory.Sequence(lambda n: n % 30000)
+
+
+# The study's gates without the evidence gate, whose SERP log needs a loaded search corpus: for
+# tests that are not about that gate.
+GATES_WITHOUT_SEARCH = [gate for gate in IPM2021_GATES if gate["name"] != "evidence_from_serp"]

@@ -14,7 +14,7 @@ from assessments.services.analysis import batch_recompute
 from assessments.services.hits import batch_designs_generate
 from assessments.services.simulation import workers_simulate
 from assessments.services.studies import study_create_ipm2021
-from tests.dashboard.test_simulation import GATES_WITHOUT_SEARCH
+from tests.factories import GATES_WITHOUT_SEARCH
 
 pytestmark = pytest.mark.django_db
 

@@ -9,15 +9,21 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
+from search.models import EvidenceSelection, ResultClick, SearchQuery
+
 from ..models import (
+    AgreementResult,
     AnswerField,
     Assignment,
     Attempt,
     Batch,
+    BatchAnalysis,
     BehaviourEvent,
+    CrowdExpertResult,
     Judgment,
     QuestionnaireAnswer,
     Statement,
+    StatementAggregate,
 )
 
 
@@ -57,6 +63,15 @@ class IdCursorPagination(CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        # The cursor holds the first ordering field's value and how many rows with that value it
+        # has passed; rows that tie on it must come in the same order on every page, or some
+        # would be skipped and others repeated: so ties are broken by id.
+        if ordering[0].lstrip("-") != "id":
+            ordering = (*ordering, "id")
+        return ordering
 
     def get_page_size(self, request):
         # DRF silently falls back to the default on a bad page_size; say so instead.
@@ -156,12 +171,84 @@ class QuestionnaireAnswerFilter(django_filters.FilterSet):
         fields = ["batch", "assignment", "questionnaire", "question", "is_correct"]
 
 
-class BehaviourEventFilter(django_filters.FilterSet):
+class AssignmentRowFilter(django_filters.FilterSet):
+    """Filters of the rows logged for an assignment about a statement (events, search logs).
+
+    Declared filters need not be listed in a subclass's Meta.fields: django-filter adds them.
+    """
+
     batch = IdFilter(field_name="assignment__batch")
     assignment = IdFilter(field_name="assignment")
+    statement = IdFilter(field_name="statement")
+    statement_id = django_filters.CharFilter(field_name="statement__external_id")
+    dataset = django_filters.CharFilter(field_name="statement__dataset__name")
+    after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+
+class BehaviourEventFilter(AssignmentRowFilter):
     after = UtcDateTimeFilter(field_name="server_ts", lookup_expr="gte")
     before = UtcDateTimeFilter(field_name="server_ts", lookup_expr="lt")
 
     class Meta:
         model = BehaviourEvent
-        fields = ["batch", "assignment", "kind", "after", "before"]
+        fields = ["kind"]
+
+
+class SearchQueryFilter(AssignmentRowFilter):
+    class Meta:
+        model = SearchQuery
+        fields = ["status", "provider", "cache_hit"]
+
+
+class ResultClickFilter(AssignmentRowFilter):
+    query = IdFilter(field_name="query")
+
+    class Meta:
+        model = ResultClick
+        fields = []
+
+
+class EvidenceSelectionFilter(AssignmentRowFilter):
+    class Meta:
+        model = EvidenceSelection
+        fields = ["accepted", "reason"]
+
+
+class FieldResultFilter(django_filters.FilterSet):
+    """Filters of analysis results stored per batch and answer field."""
+
+    batch = IdFilter(field_name="batch")
+    field = IdFilter(field_name="field")
+    field_slug = django_filters.CharFilter(field_name="field__slug")
+
+
+class StatementAggregateFilter(FieldResultFilter):
+    statement = IdFilter(field_name="statement")
+    statement_id = django_filters.CharFilter(field_name="statement__external_id")
+    dataset = django_filters.CharFilter(field_name="statement__dataset__name")
+    is_gold = django_filters.BooleanFilter(field_name="statement__is_gold")
+
+    class Meta:
+        model = StatementAggregate
+        fields = []
+
+
+class AgreementResultFilter(FieldResultFilter):
+    class Meta:
+        model = AgreementResult
+        fields = ["dataset"]
+
+
+class CrowdExpertResultFilter(FieldResultFilter):
+    class Meta:
+        model = CrowdExpertResult
+        fields = ["dataset", "aggregation"]
+
+
+class BatchAnalysisFilter(django_filters.FilterSet):
+    batch = IdFilter(field_name="batch")
+
+    class Meta:
+        model = BatchAnalysis
+        fields = ["batch", "is_stale"]

@@ -6,24 +6,37 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from search.models import EvidenceSelection, ResultClick, SearchQuery, SearchResult
+
 from .. import importers
 from ..models import (
+    AgreementResult,
     AnswerField,
     Assignment,
     Batch,
+    BatchAnalysis,
     BehaviourEvent,
+    CrowdExpertResult,
     Dataset,
     Judgment,
     Question,
     Questionnaire,
     QuestionnaireAnswer,
     Statement,
+    StatementAggregate,
 )
 from ..pseudonyms import worker_pseudonym
 
 
-def _pseudonym(worker) -> str:
-    return worker_pseudonym(worker.platform, worker.platform_id, salt=settings.WORKER_ID_SALT)
+@extend_schema_field({"type": "string", "description": "Pseudonymous worker id (keyed hash)."})
+class PseudonymField(serializers.Field):
+    """A worker (at `source`) as its salted pseudonym: raw platform ids are never served."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, worker) -> str:
+        return worker_pseudonym(worker.platform, worker.platform_id, salt=settings.WORKER_ID_SALT)
 
 
 class BatchSerializer(serializers.ModelSerializer):
@@ -87,7 +100,7 @@ class AnswerFieldSerializer(serializers.ModelSerializer):
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
-    worker_id = serializers.SerializerMethodField()
+    worker_id = PseudonymField(source="worker")
     platform = serializers.CharField(source="worker.platform")
     design = serializers.IntegerField(source="design.number", allow_null=True, default=None)
     attempts = serializers.IntegerField(source="attempt_count")
@@ -99,17 +112,19 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "started_at", "completed_at", "is_imported",
         ]  # fmt: skip
 
-    def get_worker_id(self, assignment) -> str:
-        return _pseudonym(assignment.worker)
 
+class AttemptRowSerializer(serializers.ModelSerializer):
+    """Rows recorded within an attempt: their batch, assignment, worker and try."""
 
-class JudgmentSerializer(serializers.ModelSerializer):
-    evidence_url = serializers.CharField()
     batch = serializers.IntegerField(source="attempt.assignment.batch_id")
     assignment = serializers.IntegerField(source="attempt.assignment_id")
-    worker_id = serializers.SerializerMethodField()
-    statement_id = serializers.CharField(source="statement.external_id")
+    worker_id = PseudonymField(source="attempt.assignment.worker")
     try_number = serializers.IntegerField(source="attempt.number")
+
+
+class JudgmentSerializer(AttemptRowSerializer):
+    evidence_url = serializers.CharField()
+    statement_id = serializers.CharField(source="statement.external_id")
     values = serializers.SerializerMethodField(help_text="One value per answer field slug.")
 
     class Meta:
@@ -120,19 +135,12 @@ class JudgmentSerializer(serializers.ModelSerializer):
             "page_served_at", "answered_at", "is_imported",
         ]  # fmt: skip
 
-    def get_worker_id(self, judgment) -> str:
-        return _pseudonym(judgment.attempt.assignment.worker)
-
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "integer"}})
     def get_values(self, judgment):
         return {value.field.slug: value.value for value in judgment.values.all()}
 
 
-class QuestionnaireAnswerSerializer(serializers.ModelSerializer):
-    batch = serializers.IntegerField(source="attempt.assignment.batch_id")
-    assignment = serializers.IntegerField(source="attempt.assignment_id")
-    worker_id = serializers.SerializerMethodField()
-    try_number = serializers.IntegerField(source="attempt.number")
+class QuestionnaireAnswerSerializer(AttemptRowSerializer):
     questionnaire = serializers.CharField(source="question.questionnaire.slug")
     question = serializers.CharField(source="question.slug")
 
@@ -143,17 +151,19 @@ class QuestionnaireAnswerSerializer(serializers.ModelSerializer):
             "value", "is_correct", "answered_at",
         ]  # fmt: skip
 
-    def get_worker_id(self, answer) -> str:
-        return _pseudonym(answer.attempt.assignment.worker)
 
+class AssignmentRowSerializer(serializers.ModelSerializer):
+    """Rows logged for an assignment: their batch, worker and (when there is one) statement."""
 
-class BehaviourEventSerializer(serializers.ModelSerializer):
     batch = serializers.IntegerField(source="assignment.batch_id")
-    worker_id = serializers.SerializerMethodField()
-    try_number = serializers.IntegerField(source="attempt.number", allow_null=True, default=None)
+    worker_id = PseudonymField(source="assignment.worker")
     statement_id = serializers.CharField(
         source="statement.external_id", allow_null=True, default=None
     )
+
+
+class BehaviourEventSerializer(AssignmentRowSerializer):
+    try_number = serializers.IntegerField(source="attempt.number", allow_null=True, default=None)
 
     class Meta:
         model = BehaviourEvent
@@ -162,8 +172,125 @@ class BehaviourEventSerializer(serializers.ModelSerializer):
             "statement_id", "kind", "payload", "client_ts", "server_ts",
         ]  # fmt: skip
 
-    def get_worker_id(self, event) -> str:
-        return _pseudonym(event.assignment.worker)
+
+class SearchResultSerializer(serializers.ModelSerializer):
+    url = serializers.CharField()
+    clicked = serializers.BooleanField(help_text="The worker opened this result.")
+    selected = serializers.BooleanField(
+        help_text="The worker chose this result's URL as evidence for the statement (accepted)."
+    )
+
+    class Meta:
+        model = SearchResult
+        fields = ["rank", "url", "domain", "title", "snippet", "clicked", "selected"]
+
+
+class SearchQuerySerializer(AssignmentRowSerializer):
+    results = SearchResultSerializer(many=True, help_text="The results as shown, by rank.")
+
+    class Meta:
+        model = SearchQuery
+        fields = [
+            "id", "batch", "assignment", "worker_id", "statement", "statement_id", "text",
+            "page", "provider", "status", "error", "cache_hit", "latency_ms", "blocked_count",
+            "withheld_count", "has_next", "created_at", "results",
+        ]  # fmt: skip
+
+
+class ResultClickSerializer(AssignmentRowSerializer):
+    url = serializers.CharField()
+
+    class Meta:
+        model = ResultClick
+        fields = [
+            "id", "batch", "assignment", "worker_id", "statement", "statement_id", "query",
+            "rank", "url", "created_at",
+        ]  # fmt: skip
+
+
+class EvidenceSelectionSerializer(AssignmentRowSerializer):
+    class Meta:
+        model = EvidenceSelection
+        fields = [
+            "id", "batch", "assignment", "worker_id", "statement", "statement_id", "url",
+            "accepted", "reason", "created_at",
+        ]  # fmt: skip
+
+
+class StatementAggregateSerializer(serializers.ModelSerializer):
+    statement_id = serializers.CharField(source="statement.external_id")
+    dataset = serializers.CharField(source="statement.dataset.name")
+    is_gold = serializers.BooleanField(source="statement.is_gold")
+    expert_label = serializers.CharField(
+        source="statement.expert_level.label", allow_null=True, default=None
+    )
+    expert_ordinal = serializers.IntegerField(
+        source="statement.expert_level.ordinal", allow_null=True, default=None
+    )
+    field_slug = serializers.CharField(source="field.slug")
+    histogram = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Counts per scale value, in scale order."
+    )
+
+    class Meta:
+        model = StatementAggregate
+        fields = [
+            "id", "batch", "statement", "statement_id", "dataset", "is_gold", "expert_label",
+            "expert_ordinal", "field", "field_slug", "n", "mean", "median", "sd", "majority",
+            "weighted_mean", "dawid_skene", "glad", "mace", "histogram", "updated_at",
+        ]  # fmt: skip
+
+
+class BatchAnalysisSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BatchAnalysis
+        fields = [
+            "id", "batch", "is_stale", "computed_at", "duration_s", "n_judgments",
+            "n_statements", "options", "field_correlations", "by_position", "prediction",
+        ]  # fmt: skip
+
+
+class AgreementResultSerializer(serializers.ModelSerializer):
+    field_slug = serializers.CharField(source="field.slug")
+
+    class Meta:
+        model = AgreementResult
+        fields = [
+            "id", "batch", "dataset", "field", "field_slug", "alpha_interval", "alpha_ordinal",
+            "interval_ci_low", "interval_ci_high", "ordinal_ci_low", "ordinal_ci_high",
+            "n_statements", "n_judgments",
+        ]  # fmt: skip
+
+
+class CrowdExpertResultSerializer(serializers.ModelSerializer):
+    field_slug = serializers.CharField(source="field.slug")
+
+    class Meta:
+        model = CrowdExpertResult
+        fields = [
+            "id", "batch", "dataset", "aggregation", "field", "field_slug", "n", "pearson",
+            "pearson_p", "spearman", "spearman_p", "kendall", "kendall_p", "accuracy",
+            "by_level",
+        ]  # fmt: skip
+
+
+class AnalysisReportSerializer(serializers.Serializer):
+    """A batch's stored analysis report: the JSON of `manage.py analysis_report --json`."""
+
+    batch = serializers.CharField(help_text="The batch's slug.")
+    n_judgments = serializers.IntegerField()
+    agreement = serializers.JSONField(help_text="dataset -> field slug -> alpha and intervals.")
+    crowd_vs_expert = serializers.JSONField(
+        help_text="dataset -> aggregation -> field slug -> correlations with the expert label."
+    )
+    per_statement = serializers.JSONField(
+        help_text="statement external id -> field slug -> aggregates."
+    )
+    field_correlations = serializers.JSONField()
+    by_position = serializers.JSONField()
+    prediction = serializers.JSONField()
+    computed_at = serializers.DateTimeField(allow_null=True)
+    is_stale = serializers.BooleanField()
 
 
 # Write inputs: shape and types only; the services check everything that needs the database.

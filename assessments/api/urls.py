@@ -16,6 +16,15 @@ router.register("assignments", views.AssignmentViewSet, basename="assignment")
 router.register("judgments", views.JudgmentViewSet, basename="judgment")
 router.register("questionnaire-answers", views.QuestionnaireAnswerViewSet, basename="answer")
 router.register("behaviour-events", views.BehaviourEventViewSet, basename="event")
+router.register("search-queries", views.SearchQueryViewSet, basename="search-query")
+router.register("search-clicks", views.ResultClickViewSet, basename="search-click")
+router.register(
+    "evidence-selections", views.EvidenceSelectionViewSet, basename="evidence-selection"
+)
+router.register("aggregates", views.StatementAggregateViewSet, basename="aggregate")
+router.register("analyses", views.BatchAnalysisViewSet, basename="analysis")
+router.register("agreement-results", views.AgreementResultViewSet, basename="agreement")
+router.register("crowd-expert-results", views.CrowdExpertResultViewSet, basename="crowd-expert")
 
 urlpatterns = [
     # The schema and its UI describe the API and hold no study data, so they are public.

@@ -24,6 +24,7 @@ from .. import models
 from ..exports import WRITERS, writer_get, zip_stream
 from ..selectors import exports as export_selectors
 from ..selectors import researcher as selectors
+from ..selectors.analysis import analysis_report
 from ..services.batch_config import (
     batch_create_from_config,
     batch_statements_import_file,
@@ -194,7 +195,8 @@ class BatchViewSet(
             _INCLUDE_SIMULATED,
         ],
         responses=_DOWNLOAD_MEDIA_TYPES,
-        summary="Download a bulk export (judgments, workers, answers, events) as CSV, JSONL or Parquet",
+        summary=f"Download a bulk export ({', '.join(export_selectors.EXPORT_KINDS)}) "
+        "as CSV, JSONL or Parquet",
         description=(
             "Streamed with constant memory. Judgments have one row per worker x statement x "
             "attempt and a column per answer field slug; workers appear only as pseudonyms."
@@ -218,12 +220,26 @@ class BatchViewSet(
         return _download(writer.stream(rows), writer.media_type, filename)
 
     @extend_schema(
+        responses={200: serializers.AnalysisReportSerializer},
+        summary="The batch's stored analysis report (as `manage.py analysis_report --json`)",
+        description=(
+            "Agreement, crowd vs expert, per-statement aggregates, field correlations, "
+            "position effects and prediction, as last computed; nothing is recomputed."
+        ),
+    )
+    @action(detail=True, methods=["get"], url_path="analysis", filter_backends=[])
+    def analysis(self, request, pk=None):
+        report = analysis_report(batch=self.get_object())
+        return Response(serializers.AnalysisReportSerializer(report).data)
+
+    @extend_schema(
         parameters=[_INCLUDE_SIMULATED],
         responses={(200, "application/zip"): OpenApiTypes.BINARY},
         summary="Download the study data package (zip)",
         description=(
-            "CSVs (judgments in the import format, workers, answers, events, statements with "
-            "expert labels), data_dictionary.csv, batch.json and CITATION.cff."
+            "CSVs (judgments in the import format, workers, answers, events, search_logs, "
+            "aggregates, statements with expert labels), data_dictionary.csv, batch.json and "
+            "CITATION.cff."
         ),
     )
     @action(detail=True, methods=["get"], url_path="package", **_FILE_ACTION)
@@ -236,10 +252,23 @@ class BatchViewSet(
         return _download(zip_stream(members), "application/zip", f"{batch.slug}-{today}.zip")
 
 
-class DatasetViewSet(ResearcherApiMixin, viewsets.ReadOnlyModelViewSet):
+class ReadOnlyViewSet(ResearcherApiMixin, viewsets.ReadOnlyModelViewSet):
+    """A list and a detail view of the rows `visible` (a researcher selector) returns."""
+
+    visible = None  # a selector taking user=, set by each subclass
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # For the schema (path parameter types); get_queryset scopes the rows.
+        cls.queryset = cls.serializer_class.Meta.model.objects.none()
+
+    def get_queryset(self):
+        return self.visible(user=self.request.user)
+
+
+class DatasetViewSet(ReadOnlyViewSet):
     """Statement datasets and their expert scales (a catalogue shared by all researchers)."""
 
-    queryset = models.Dataset.objects.none()  # for the schema; get_queryset scopes rows
     serializer_class = serializers.DatasetSerializer
     filterset_fields = ["name"]
     ordering_fields = ["id", "name"]
@@ -248,73 +277,118 @@ class DatasetViewSet(ResearcherApiMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.dataset_list()
 
 
-class StatementViewSet(ResearcherApiMixin, viewsets.ReadOnlyModelViewSet):
+class StatementViewSet(ReadOnlyViewSet):
     """Statements of your batches, with expert labels and gold flags (never shown to workers)."""
 
-    queryset = models.Statement.objects.none()  # for the schema; get_queryset scopes rows
     serializer_class = serializers.StatementSerializer
     filterset_class = filters.StatementFilter
     ordering_fields = ["id", "external_id"]
-
-    def get_queryset(self):
-        return selectors.statement_list_visible(user=self.request.user)
+    visible = staticmethod(selectors.statement_list_visible)
 
 
-class AnswerFieldViewSet(ResearcherApiMixin, viewsets.ReadOnlyModelViewSet):
+class AnswerFieldViewSet(ReadOnlyViewSet):
     """The answer fields (questions on a scale) of your batches."""
 
-    queryset = models.AnswerField.objects.none()  # for the schema; get_queryset scopes rows
     serializer_class = serializers.AnswerFieldSerializer
     filterset_class = filters.AnswerFieldFilter
     ordering_fields = ["id", "position"]
-
-    def get_queryset(self):
-        return selectors.field_list_visible(user=self.request.user)
+    visible = staticmethod(selectors.field_list_visible)
 
 
-class AssignmentViewSet(ResearcherApiMixin, viewsets.ReadOnlyModelViewSet):
+class AssignmentViewSet(ReadOnlyViewSet):
     """Workers' assignments in your batches; workers appear only as pseudonyms."""
 
-    queryset = models.Assignment.objects.none()  # for the schema; get_queryset scopes rows
     serializer_class = serializers.AssignmentSerializer
     filterset_class = filters.AssignmentFilter
     ordering_fields = ["id", "started_at"]
-
-    def get_queryset(self):
-        return selectors.assignment_list_visible(user=self.request.user)
+    visible = staticmethod(selectors.assignment_list_visible)
 
 
-class JudgmentViewSet(ResearcherApiMixin, viewsets.ReadOnlyModelViewSet):
+class JudgmentViewSet(ReadOnlyViewSet):
     """Judgments in your batches, one per worker x statement x attempt, values keyed by field slug."""
 
-    queryset = models.Judgment.objects.none()  # for the schema; get_queryset scopes rows
     serializer_class = serializers.JudgmentSerializer
     filterset_class = filters.JudgmentFilter
     ordering_fields = ["id", "answered_at"]
-
-    def get_queryset(self):
-        return selectors.judgment_list_visible(user=self.request.user)
+    visible = staticmethod(selectors.judgment_list_visible)
 
 
-class QuestionnaireAnswerViewSet(ResearcherApiMixin, viewsets.ReadOnlyModelViewSet):
+class QuestionnaireAnswerViewSet(ReadOnlyViewSet):
     """Questionnaire answers in your batches."""
 
-    queryset = models.QuestionnaireAnswer.objects.none()  # for the schema; get_queryset scopes rows
     serializer_class = serializers.QuestionnaireAnswerSerializer
     filterset_class = filters.QuestionnaireAnswerFilter
     ordering_fields = ["id", "answered_at"]
-
-    def get_queryset(self):
-        return selectors.answer_list_visible(user=self.request.user)
+    visible = staticmethod(selectors.answer_list_visible)
 
 
-class BehaviourEventViewSet(ResearcherApiMixin, viewsets.ReadOnlyModelViewSet):
+class BehaviourEventViewSet(ReadOnlyViewSet):
     """Behaviour events logged in your batches."""
 
-    queryset = models.BehaviourEvent.objects.none()  # for the schema; get_queryset scopes rows
     serializer_class = serializers.BehaviourEventSerializer
     filterset_class = filters.BehaviourEventFilter
     ordering_fields = ["id", "server_ts"]
+    visible = staticmethod(selectors.event_list_visible)
 
-    def get_queryset(self):
-        return selectors.event_list_visible(user=self.request.user)
+
+class SearchQueryViewSet(ReadOnlyViewSet):
+    """Searches workers ran in your batches, each with its results as shown (clicked, selected)."""
+
+    serializer_class = serializers.SearchQuerySerializer
+    filterset_class = filters.SearchQueryFilter
+    ordering_fields = ["id", "created_at"]
+    visible = staticmethod(selectors.search_query_list_visible)
+
+
+class ResultClickViewSet(ReadOnlyViewSet):
+    """Search results workers opened in your batches."""
+
+    serializer_class = serializers.ResultClickSerializer
+    filterset_class = filters.ResultClickFilter
+    ordering_fields = ["id", "created_at"]
+    visible = staticmethod(selectors.click_list_visible)
+
+
+class EvidenceSelectionViewSet(ReadOnlyViewSet):
+    """URLs workers chose as evidence in your batches, accepted or refused (with the reason)."""
+
+    serializer_class = serializers.EvidenceSelectionSerializer
+    filterset_class = filters.EvidenceSelectionFilter
+    ordering_fields = ["id", "created_at"]
+    visible = staticmethod(selectors.evidence_selection_list_visible)
+
+
+class StatementAggregateViewSet(ReadOnlyViewSet):
+    """Crowd aggregates of your batches: one row per statement x answer field."""
+
+    serializer_class = serializers.StatementAggregateSerializer
+    filterset_class = filters.StatementAggregateFilter
+    ordering_fields = ["id", "n", "mean", "updated_at"]
+    visible = staticmethod(selectors.aggregate_list_visible)
+
+
+class BatchAnalysisViewSet(ReadOnlyViewSet):
+    """Batch-level analysis results of your batches (one per analysed batch) and their options."""
+
+    serializer_class = serializers.BatchAnalysisSerializer
+    filterset_class = filters.BatchAnalysisFilter
+    ordering_fields = ["id"]
+    visible = staticmethod(selectors.analysis_list_visible)
+
+
+class AgreementResultViewSet(ReadOnlyViewSet):
+    """Krippendorff's alpha per dataset (or "all") and answer field, with bootstrap intervals."""
+
+    serializer_class = serializers.AgreementResultSerializer
+    filterset_class = filters.AgreementResultFilter
+    ordering_fields = ["id", "dataset"]
+    visible = staticmethod(selectors.agreement_list_visible)
+
+
+class CrowdExpertResultViewSet(ReadOnlyViewSet):
+    """How each aggregation of each field tracks the expert labels, per dataset."""
+
+    serializer_class = serializers.CrowdExpertResultSerializer
+    filterset_class = filters.CrowdExpertResultFilter
+    ordering_fields = ["id", "dataset", "aggregation"]
+    visible = staticmethod(selectors.crowd_expert_list_visible)

@@ -12,6 +12,7 @@ from .batches import AnswerField, Batch, HitDesign, Question, Questionnaire
 from .dashboard import DashboardSnapshot, WorkerSummary
 from .operations import WorkerHeartbeat
 from .statements import Dataset, ExpertLevel, Statement
+from .visits import EntryVisit
 from .work import (
     Assignment,
     Attempt,
@@ -34,6 +35,7 @@ __all__ = [
     "CrowdExpertResult",
     "DashboardSnapshot",
     "Dataset",
+    "EntryVisit",
     "ExpertLevel",
     "HitDesign",
     "HitSlot",

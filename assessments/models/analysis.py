@@ -20,6 +20,9 @@ def default_analysis_options() -> dict:
         "prediction": True,
         "prediction_max_statements": 5000,
         "latent_max_judgments": 100_000,
+        "phi": False,
+        "phi_draws": 1000,
+        "phi_max_judgments": 5000,
     }
 
 
@@ -99,7 +102,7 @@ class StatementAggregate(models.Model):
 
 
 class AgreementResult(models.Model):
-    """Krippendorff's alpha of one field within one dataset (or "all" datasets pooled)."""
+    """Krippendorff's alpha (and, opt-in, Phi) of one field within one dataset or "all" pooled."""
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="agreement_results")
     dataset = models.CharField(max_length=64)
@@ -110,6 +113,14 @@ class AgreementResult(models.Model):
     interval_ci_high = models.FloatField(null=True, blank=True)
     ordinal_ci_low = models.FloatField(null=True, blank=True)
     ordinal_ci_high = models.FloatField(null=True, blank=True)
+    phi = models.FloatField(
+        null=True, blank=True, help_text="Phi (Checco et al. 2017) at the posterior mean precision."
+    )
+    phi_hdi_low = models.FloatField(null=True, blank=True)
+    phi_hdi_high = models.FloatField(
+        null=True, blank=True, help_text="Phi at the ends of the precision's 95% HDI."
+    )
+    phi_r_hat = models.FloatField(null=True, blank=True, help_text="R-hat of the precision.")
     n_statements = models.PositiveIntegerField()
     n_judgments = models.PositiveIntegerField()
 

@@ -233,6 +233,12 @@ def analysis_report(*, batch: Batch) -> dict:
             "n_statements": row.n_statements,
             "n_judgments": row.n_judgments,
         }
+        if row.phi is not None:
+            agreement[row.dataset][row.field.slug] |= {
+                "phi": row.phi,
+                "phi_hdi95": _pair(row.phi_hdi_low, row.phi_hdi_high),
+                "phi_r_hat": row.phi_r_hat,
+            }
     crowd_vs_expert: dict = {}
     for row in crowd_expert_list(batch=batch):
         crowd_vs_expert.setdefault(row.dataset, {}).setdefault(row.aggregation, {})[

@@ -6,7 +6,10 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+
+from search.models import SearchQuery
+from search.selectors import search_results_marked
 
 from ..exports import DATA_DICTIONARY_COLUMNS, Column, data_dictionary_rows, writer_get
 from ..models import (
@@ -18,6 +21,7 @@ from ..models import (
     Judgment,
     JudgmentValue,
     QuestionnaireAnswer,
+    StatementAggregate,
     Worker,
 )
 from ..pseudonyms import worker_pseudonym
@@ -66,26 +70,37 @@ def _keyset_chunks(
         last = chunk[-1][0]
 
 
+# Columns that several exports share, described once.
+WORKER_ID = Column("worker_id", "string", "Pseudonymous worker id (keyed hash of platform and id).")
+STATEMENT_ID = Column("statement_id", "string", "External id of the statement in its dataset.")
+TRY_NUMBER = Column("try_number", "integer", "Attempt (try) number, from 1.")
+DATASET = Column("dataset", "string", "Dataset the statement comes from.")
+IS_GOLD = Column("is_gold", "boolean", "Whether the statement is a gold (control) statement.")
+EXPERT_LABEL = Column(
+    "expert_label", "string", "Expert (fact-checker) label of the statement; empty for gold."
+)
+EXPERT_ORDINAL = Column(
+    "expert_ordinal", "integer", "Position of the expert label on its scale, 0 = least true."
+)
+
 # The import format of judgments (the analysis issue's import_judgments): these columns, in this
 # order, with one column per answer field slug after `position`.
 JUDGMENT_HEAD = (
-    Column("worker_id", "string", "Pseudonymous worker id (keyed hash of platform and id)."),
-    Column("statement_id", "string", "External id of the statement in its dataset."),
+    WORKER_ID,
+    STATEMENT_ID,
     Column("position", "integer", "0-based position of the statement in the worker's HIT."),
 )
 JUDGMENT_TAIL = (
     Column("url", "string", "Evidence URL the worker gave; empty when none."),
     Column("justification", "string", "Free-text justification; empty when none."),
     Column("time_elapsed_s", "float", "Seconds the worker spent on the statement's page."),
-    Column("try_number", "integer", "Attempt (try) number, from 1."),
-    Column("is_gold", "boolean", "Whether the statement is a gold (control) statement."),
+    TRY_NUMBER,
+    IS_GOLD,
 )
 JUDGMENT_EXTRA = (
-    Column("dataset", "string", "Dataset the statement comes from."),
-    Column("expert_label", "string", "Expert label of the statement; empty for gold."),
-    Column(
-        "expert_ordinal", "integer", "Position of the expert label on its scale, 0 = least true."
-    ),
+    DATASET,
+    EXPERT_LABEL,
+    EXPERT_ORDINAL,
     Column(
         "attempt_status",
         "string",
@@ -216,8 +231,55 @@ def _whole_result_plan():
         yield
 
 
+def _worker_chunks(
+    queryset: QuerySet,
+    worker_path: str,
+    fields: tuple[str, ...],
+    *,
+    salt: str | None,
+    chunk_size: int | None,
+    include_simulated: bool,
+) -> Iterator[list[tuple]]:
+    """Yield chunks of (pk, worker pseudonym, *fields) rows of `queryset`, in pk order.
+
+    The worker (at `worker_path`) is read as platform and platform id and replaced by its pseudonym.
+    """
+    pseudonym = Pseudonymiser(salt)
+    rows = _real_workers(queryset, worker_path, include_simulated)
+    selected = (f"{worker_path}__platform", f"{worker_path}__platform_id", *fields)
+    for chunk in _keyset_chunks(rows, selected, chunk_size):
+        yield [(pk, pseudonym(platform, id_), *rest) for pk, platform, id_, *rest in chunk]
+
+
+def _worker_table(
+    rows_of: Callable[[Batch], QuerySet], worker_path: str, fields: tuple[str, ...]
+) -> Callable[..., Iterator[tuple]]:
+    """Return an export's row function: the worker's pseudonym, then `fields`, of each row of
+    rows_of(batch), read in chunks."""
+
+    def rows(
+        batch: Batch,
+        *,
+        salt: str | None = None,
+        chunk_size: int | None = None,
+        include_simulated: bool = False,
+    ) -> Iterator[tuple]:
+        for chunk in _worker_chunks(
+            rows_of(batch),
+            worker_path,
+            fields,
+            salt=salt,
+            chunk_size=chunk_size,
+            include_simulated=include_simulated,
+        ):
+            for row in chunk:
+                yield row[1:]
+
+    return rows
+
+
 WORKER_COLUMNS = (
-    Column("worker_id", "string", "Pseudonymous worker id (keyed hash of platform and id)."),
+    WORKER_ID,
     Column("platform", "string", "Crowdsourcing platform the worker came from."),
     Column("assignment_status", "string", "Status of the worker's assignment in the batch."),
     Column("design", "integer", "Number of the HIT design the worker was given; empty when none."),
@@ -228,88 +290,38 @@ WORKER_COLUMNS = (
     Column("is_blocked", "boolean", "Whether the worker is blocked on this deployment."),
     Column("is_imported", "boolean", "Whether the assignment was imported rather than collected."),
 )
-
-
-def worker_export_rows(
-    batch: Batch,
-    *,
-    salt: str | None = None,
-    chunk_size: int | None = None,
-    include_simulated: bool = False,
-) -> Iterator[tuple]:
-    """Yield one row per worker (assignment) of `batch`, in WORKER_COLUMNS order."""
-    pseudonym = Pseudonymiser(salt)
-    assignments = _real_workers(
-        Assignment.objects.filter(batch=batch), "worker", include_simulated
-    ).annotate(
+# One row per worker (assignment) of a batch.
+worker_export_rows = _worker_table(
+    lambda batch: Assignment.objects.filter(batch=batch).annotate(
         attempt_count=Count("attempts"),
-        passed_count=Count("attempts", filter=Q(attempts__status=Attempt.Status.PASSED)),
-    )
-    fields = ("worker__platform", "worker__platform_id", "status", "design__number",
-              "attempt_count", "passed_count", "started_at", "completed_at",
-              "worker__is_blocked", "is_imported")  # fmt: skip
-    for chunk in _keyset_chunks(assignments, fields, chunk_size):
-        for _, platform, platform_id, status, design, attempts, passed, *rest in chunk:
-            yield (pseudonym(platform, platform_id), platform, status, design, attempts,
-                   passed > 0, *rest)  # fmt: skip
-
+        any_passed=Exists(
+            Attempt.objects.filter(assignment=OuterRef("pk"), status=Attempt.Status.PASSED)
+        ),
+    ),
+    "worker",
+    ("worker__platform", "status", "design__number", "attempt_count", "any_passed",
+     "started_at", "completed_at", "worker__is_blocked", "is_imported"),
+)  # fmt: skip
 
 ANSWER_COLUMNS = (
-    Column("worker_id", "string", "Pseudonymous worker id (keyed hash of platform and id)."),
-    Column("try_number", "integer", "Attempt (try) number, from 1."),
+    WORKER_ID,
+    TRY_NUMBER,
     Column("questionnaire", "string", "Slug of the questionnaire."),
     Column("question", "string", "Slug of the question."),
     Column("value", "string", "The answer: a 0-based choice index, a number or free text."),
     Column("is_correct", "boolean", "Whether a scored question (e.g. CRT) was answered correctly."),
     Column("answered_at", "datetime", "When the answer was recorded (UTC)."),
 )
-
-
-def _worker_rows(
-    queryset: QuerySet,
-    worker_path: str,
-    fields: tuple[str, ...],
-    *,
-    salt: str | None,
-    chunk_size: int | None,
-    include_simulated: bool,
-) -> Iterator[tuple]:
-    """Yield `fields` of `queryset` in chunks, the worker (at `worker_path`) as a pseudonym first."""
-    pseudonym = Pseudonymiser(salt)
-    rows = _real_workers(queryset, worker_path, include_simulated)
-    selected = (f"{worker_path}__platform", f"{worker_path}__platform_id", *fields)
-    for chunk in _keyset_chunks(rows, selected, chunk_size):
-        for _, platform, platform_id, *rest in chunk:
-            yield (pseudonym(platform, platform_id), *rest)
-
-
-def answer_export_rows(
-    batch: Batch,
-    *,
-    salt: str | None = None,
-    chunk_size: int | None = None,
-    include_simulated: bool = False,
-) -> Iterator[tuple]:
-    """Yield one row per questionnaire answer of `batch`, in ANSWER_COLUMNS order."""
-    return _worker_rows(
-        QuestionnaireAnswer.objects.filter(attempt__assignment__batch=batch),
-        "attempt__assignment__worker",
-        (
-            "attempt__number",
-            "question__questionnaire__slug",
-            "question__slug",
-            "value",
-            "is_correct",
-            "answered_at",
-        ),
-        salt=salt,
-        chunk_size=chunk_size,
-        include_simulated=include_simulated,
-    )
-
+# One row per questionnaire answer of a batch.
+answer_export_rows = _worker_table(
+    lambda batch: QuestionnaireAnswer.objects.filter(attempt__assignment__batch=batch),
+    "attempt__assignment__worker",
+    ("attempt__number", "question__questionnaire__slug", "question__slug", "value",
+     "is_correct", "answered_at"),
+)  # fmt: skip
 
 EVENT_COLUMNS = (
-    Column("worker_id", "string", "Pseudonymous worker id (keyed hash of platform and id)."),
+    WORKER_ID,
     Column("try_number", "integer", "Attempt (try) number, from 1; empty outside an attempt."),
     Column("statement_id", "string", "External id of the statement on screen; empty if none."),
     Column("kind", "string", "Event kind (page view, answer change, focus, ...)."),
@@ -317,36 +329,129 @@ EVENT_COLUMNS = (
     Column("client_ts", "datetime", "Time reported by the worker's browser (UTC)."),
     Column("server_ts", "datetime", "Time the server received the event (UTC)."),
 )
+# One row per behaviour event of a batch.
+event_export_rows = _worker_table(
+    lambda batch: BehaviourEvent.objects.filter(assignment__batch=batch),
+    "assignment__worker",
+    ("attempt__number", "statement__external_id", "kind", "payload", "client_ts", "server_ts"),
+)
+
+SEARCH_LOG_COLUMNS = (
+    WORKER_ID,
+    STATEMENT_ID,
+    Column("query_id", "integer", "Id of the search (one query, one page); its rows share it."),
+    Column("query", "string", "The query as sent to the search provider."),
+    Column("page", "integer", "Result page asked for, from 1."),
+    Column("provider", "string", "Search provider that answered."),
+    Column("status", "string", "ok, or failed: the provider failed and nothing was shown."),
+    Column("error", "string", "Why the provider failed; empty when it did not."),
+    Column("cache_hit", "boolean", "Whether the answer came from the search cache."),
+    Column("latency_ms", "float", "Server time to answer, in milliseconds."),
+    Column("blocked_count", "integer", "Results removed by the batch's domain blocklist."),
+    Column(
+        "withheld_count", "integer", "Corpus documents withheld because they judge this statement."
+    ),
+    Column("searched_at", "datetime", "When the search ran (UTC)."),
+    Column(
+        "rank",
+        "integer",
+        "1-based position of the result across pages; empty for a search that showed nothing.",
+    ),
+    Column("url", "string", "URL of the result as shown."),
+    Column("domain", "string", "Host of the result's URL."),
+    Column("title", "string", "Title as shown."),
+    Column("snippet", "string", "Snippet as shown."),
+    Column("clicked", "boolean", "Whether the worker opened the result."),
+    Column(
+        "selected",
+        "boolean",
+        "Whether the worker chose the result's URL as evidence for the statement (accepted).",
+    ),
+)
+_SEARCH_FIELDS = ("statement__external_id", "text", "page", "provider", "status", "error",
+                  "cache_hit", "latency_ms", "blocked_count", "withheld_count", "created_at")  # fmt: skip
+_RESULT_FIELDS = ("rank", "url", "domain", "title", "snippet", "clicked", "selected")
+_NOTHING_SHOWN = ((None,) * len(_RESULT_FIELDS),)
 
 
-def event_export_rows(
+def search_log_export_rows(
     batch: Batch,
     *,
     salt: str | None = None,
     chunk_size: int | None = None,
     include_simulated: bool = False,
 ) -> Iterator[tuple]:
-    """Yield one row per behaviour event of `batch`, in EVENT_COLUMNS order."""
-    return _worker_rows(
-        BehaviourEvent.objects.filter(assignment__batch=batch),
+    """Yield one row per search result shown in `batch`, in SEARCH_LOG_COLUMNS order: the search's
+    columns, then the result's. A search that showed nothing (failed, or no hits) is one row with
+    empty result columns. Rows come by search id, then rank.
+    """
+    size = chunk_size or EXPORT_CHUNK_SIZE
+    # A search shows at most a page of results, so a chunk of searches is at most `size` rows.
+    searches = _worker_chunks(
+        SearchQuery.objects.filter(assignment__batch=batch),
         "assignment__worker",
-        (
-            "attempt__number",
-            "statement__external_id",
-            "kind",
-            "payload",
-            "client_ts",
-            "server_ts",
-        ),
+        _SEARCH_FIELDS,
         salt=salt,
-        chunk_size=chunk_size,
+        chunk_size=max(1, size // settings.SEARCH_PAGE_SIZE),
         include_simulated=include_simulated,
     )
+    for chunk in searches:
+        shown: dict[int, list[tuple]] = {}
+        results = (
+            search_results_marked()
+            .filter(query_id__in=[search[0] for search in chunk])
+            .order_by("query_id", "rank")
+            .values_list("query_id", *_RESULT_FIELDS)
+        )
+        for query_id, *result in results:
+            shown.setdefault(query_id, []).append(tuple(result))
+        for pk, worker_id, statement_id, *search in chunk:
+            for result in shown.get(pk, _NOTHING_SHOWN):
+                yield (worker_id, statement_id, pk, *search, *result)
+
+
+AGGREGATE_COLUMNS = (
+    STATEMENT_ID,
+    DATASET,
+    IS_GOLD,
+    EXPERT_LABEL,
+    EXPERT_ORDINAL,
+    Column("field", "string", "Slug of the answer field aggregated."),
+    Column("n", "integer", "Number of judgments aggregated."),
+    Column("mean", "float", "Mean of the judgments."),
+    Column("median", "float", "Median of the judgments."),
+    Column("sd", "float", "Sample standard deviation (n - 1); empty for a single judgment."),
+    Column("majority", "float", "Most frequent value (majority vote)."),
+    Column("weighted_mean", "float", "Mean weighted by each worker's gold accuracy."),
+    Column("dawid_skene", "float", "Dawid-Skene truth estimate; empty when not computed."),
+    Column("glad", "float", "GLAD truth estimate; empty when not computed."),
+    Column("mace", "float", "MACE truth estimate; empty when not computed."),
+    Column("histogram", "json", "Counts per scale value, in scale order (a JSON array)."),
+    Column("updated_at", "datetime", "When the aggregate was last computed (UTC)."),
+)
+_AGGREGATE_FIELDS = ("statement__external_id", "statement__dataset__name", "statement__is_gold",
+                     "statement__expert_level__label", "statement__expert_level__ordinal",
+                     "field__slug", "n", "mean", "median", "sd", "majority", "weighted_mean",
+                     "dawid_skene", "glad", "mace", "histogram", "updated_at")  # fmt: skip
+
+
+def aggregate_export_rows(
+    batch: Batch, *, chunk_size: int | None = None, **_options
+) -> Iterator[tuple]:
+    """Yield the stored per statement x field aggregates of `batch`, in AGGREGATE_COLUMNS order.
+
+    They hold no worker ids; which workers they count is the analysis's choice (its options), so
+    `include_simulated` and `salt` do not apply.
+    """
+    aggregates = StatementAggregate.objects.filter(batch=batch)
+    for chunk in _keyset_chunks(aggregates, _AGGREGATE_FIELDS, chunk_size):
+        for row in chunk:
+            yield row[1:]
 
 
 STATEMENT_COLUMNS = (
-    Column("statement_id", "string", "External id of the statement in its dataset."),
-    Column("dataset", "string", "Dataset the statement comes from."),
+    STATEMENT_ID,
+    DATASET,
     Column("role", "string", "pool: judged as study material; gold: a control statement."),
     Column("text", "string", "Text as shown to workers."),
     Column("text_clean", "string", "Cleaned variant of the text, when there is one."),
@@ -356,11 +461,9 @@ STATEMENT_COLUMNS = (
     Column("context", "string", "Where the statement was made."),
     Column("party", "string", "Party of the speaker."),
     Column("group", "string", "Sampling group (e.g. the study's doc group)."),
-    Column("expert_label", "string", "Expert (fact-checker) label; empty for gold statements."),
-    Column(
-        "expert_ordinal", "integer", "Position of the expert label on its scale, 0 = least true."
-    ),
-    Column("is_gold", "boolean", "Whether the statement is a gold (control) statement."),
+    EXPERT_LABEL,
+    EXPERT_ORDINAL,
+    IS_GOLD,
     Column("gold_truth", "string", "Intended truth of a gold statement: high or low."),
     Column("source_url", "string", "URL of the fact-check or source."),
 )
@@ -378,13 +481,19 @@ def statement_export_rows(batch: Batch) -> Iterator[tuple]:
                    date.isoformat() if date else None, *rest)  # fmt: skip
 
 
-# Bulk exports by name: columns for a batch, and rows for a batch. Add a kind here (e.g. search
-# logs) and it is served by the export endpoint and listed in the data package.
+def _fixed(columns: tuple[Column, ...]) -> Callable[[Batch], list[Column]]:
+    return lambda batch: list(columns)
+
+
+# Bulk exports by name: columns for a batch, and rows for a batch (called with include_simulated=).
+# Add a kind here and it is served by the export endpoint and is a file of the data package.
 EXPORT_KINDS: dict[str, tuple[Callable[[Batch], list[Column]], Callable[..., Iterator[tuple]]]] = {
     "judgments": (judgment_export_columns, judgment_export_rows),
-    "workers": (lambda batch: list(WORKER_COLUMNS), worker_export_rows),
-    "answers": (lambda batch: list(ANSWER_COLUMNS), answer_export_rows),
-    "events": (lambda batch: list(EVENT_COLUMNS), event_export_rows),
+    "workers": (_fixed(WORKER_COLUMNS), worker_export_rows),
+    "answers": (_fixed(ANSWER_COLUMNS), answer_export_rows),
+    "events": (_fixed(EVENT_COLUMNS), event_export_rows),
+    "search-logs": (_fixed(SEARCH_LOG_COLUMNS), search_log_export_rows),
+    "aggregates": (_fixed(AGGREGATE_COLUMNS), aggregate_export_rows),
 }
 
 
@@ -520,16 +629,16 @@ def batch_package_members(
         # keeps everything, with its status columns.
         return row[assignment_status] == "completed" and row[attempt_status] in ("passed", "failed")
 
+    # Row iterators are generators: nothing is read until the zip reaches their file.
     files = [
         ("judgments.csv", judgment_columns,
-         lambda: (row[:width] for row in judgment_export_rows(batch, **real) if importable(row))),
-        ("workers.csv", list(WORKER_COLUMNS), lambda: worker_export_rows(batch, **real)),
-        ("answers.csv", list(ANSWER_COLUMNS), lambda: answer_export_rows(batch, **real)),
-        ("events.csv", list(EVENT_COLUMNS), lambda: event_export_rows(batch, **real)),
-        ("statements.csv", list(STATEMENT_COLUMNS), lambda: statement_export_rows(batch)),
+         (row[:width] for row in judgment_export_rows(batch, **real) if importable(row))),
+        *((f"{kind.replace('-', '_')}.csv", columns(batch), rows(batch, **real))
+          for kind, (columns, rows) in EXPORT_KINDS.items() if kind != "judgments"),
+        ("statements.csv", list(STATEMENT_COLUMNS), statement_export_rows(batch)),
     ]  # fmt: skip
     for name, columns, rows in files:
-        yield name, csv_writer(columns).stream(rows())
+        yield name, csv_writer(columns).stream(rows)
     dictionary = data_dictionary_rows([(name, columns) for name, columns, _ in files])
     yield "data_dictionary.csv", csv_writer(DATA_DICTIONARY_COLUMNS).stream(dictionary)
     configuration = json.dumps(batch_configuration(batch), indent=2, ensure_ascii=False)

@@ -3,16 +3,23 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from search.models import EvidenceSelection, ResultClick, SearchQuery
+from search.selectors import search_results_marked
+
 from ..models import (
+    AgreementResult,
     AnswerField,
     Assignment,
     Batch,
+    BatchAnalysis,
     BehaviourEvent,
+    CrowdExpertResult,
     Dataset,
     Judgment,
     JudgmentValue,
     QuestionnaireAnswer,
     Statement,
+    StatementAggregate,
 )
 from ..services.roles import RESEARCHER_GROUP
 from .batches import batch_list_for_user
@@ -86,3 +93,49 @@ def event_list_visible(*, user: AbstractBaseUser) -> QuerySet[BehaviourEvent]:
     return BehaviourEvent.objects.filter(assignment__batch__in=_visible_ids(user)).select_related(
         "assignment__worker", "attempt", "statement"
     )
+
+
+def search_query_list_visible(*, user: AbstractBaseUser) -> QuerySet[SearchQuery]:
+    """Return the search queries of visible batches, each with its results as shown (marked
+    clicked and selected)."""
+    return (
+        SearchQuery.objects.filter(assignment__batch__in=_visible_ids(user))
+        .select_related("assignment__worker", "statement")
+        .prefetch_related(Prefetch("results", queryset=search_results_marked().order_by("rank")))
+    )
+
+
+def click_list_visible(*, user: AbstractBaseUser) -> QuerySet[ResultClick]:
+    """Return the result clicks of visible batches."""
+    return ResultClick.objects.filter(assignment__batch__in=_visible_ids(user)).select_related(
+        "assignment__worker", "statement"
+    )
+
+
+def evidence_selection_list_visible(*, user: AbstractBaseUser) -> QuerySet[EvidenceSelection]:
+    """Return the evidence selections (accepted and refused) of visible batches."""
+    return EvidenceSelection.objects.filter(
+        assignment__batch__in=_visible_ids(user)
+    ).select_related("assignment__worker", "statement")
+
+
+def aggregate_list_visible(*, user: AbstractBaseUser) -> QuerySet[StatementAggregate]:
+    """Return the per statement x field aggregates of visible batches."""
+    return StatementAggregate.objects.filter(batch__in=_visible_ids(user)).select_related(
+        "statement__dataset", "statement__expert_level", "field"
+    )
+
+
+def analysis_list_visible(*, user: AbstractBaseUser) -> QuerySet[BatchAnalysis]:
+    """Return the batch-level analysis results of visible batches."""
+    return BatchAnalysis.objects.filter(batch__in=_visible_ids(user))
+
+
+def agreement_list_visible(*, user: AbstractBaseUser) -> QuerySet[AgreementResult]:
+    """Return the agreement (Krippendorff's alpha) results of visible batches."""
+    return AgreementResult.objects.filter(batch__in=_visible_ids(user)).select_related("field")
+
+
+def crowd_expert_list_visible(*, user: AbstractBaseUser) -> QuerySet[CrowdExpertResult]:
+    """Return the crowd-vs-expert results of visible batches."""
+    return CrowdExpertResult.objects.filter(batch__in=_visible_ids(user)).select_related("field")

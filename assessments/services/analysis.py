@@ -41,11 +41,13 @@ def analysis_options(*, analysis: BatchAnalysis) -> tuple[aggregation.Options, l
     methods = raw.get("latent_methods")
     if not isinstance(methods, list) or set(methods) - set(aggregation.LATENT_METHODS):
         errors.append(f"latent_methods must be a list drawn from {aggregation.LATENT_METHODS}")
-    numbers = ("bootstrap_samples", "seed", "folds", "prediction_max_statements")
-    for key in (*numbers, "latent_max_judgments"):
+    numbers = ("bootstrap_samples", "seed", "folds", "prediction_max_statements", "phi_draws")
+    for key in (*numbers, "latent_max_judgments", "phi_max_judgments"):
         if not isinstance(raw.get(key), int) or raw[key] < 0:
             errors.append(f"{key} must be a non-negative integer")
-    for key in ("include_gold", "prediction"):
+    if isinstance(raw.get("phi_draws"), int) and raw["phi_draws"] < 1:
+        errors.append("phi_draws must be a positive integer")
+    for key in ("include_gold", "prediction", "phi"):
         if not isinstance(raw.get(key), bool):
             errors.append(f"{key} must be true or false")
     if errors:
@@ -59,6 +61,9 @@ def analysis_options(*, analysis: BatchAnalysis) -> tuple[aggregation.Options, l
         prediction=raw["prediction"],
         prediction_max_statements=raw["prediction_max_statements"],
         latent_max_judgments=raw["latent_max_judgments"],
+        phi=raw["phi"],
+        phi_draws=raw["phi_draws"],
+        phi_max_judgments=raw["phi_max_judgments"],
     )
     return options, statuses
 
@@ -70,6 +75,16 @@ def _locked_analysis(batch: Batch) -> BatchAnalysis:
     if analysis is None:
         BatchAnalysis.objects.get_or_create(batch=batch)
         analysis = BatchAnalysis.objects.select_for_update().get(batch=batch)
+    return analysis
+
+
+@transaction.atomic
+def analysis_phi_enable(*, batch: Batch) -> BatchAnalysis:
+    """Turn on the opt-in Phi agreement for `batch`: every later recompute fits it."""
+    analysis = _locked_analysis(batch)
+    analysis.options = (analysis.options or {}) | {"phi": True}
+    analysis.is_stale = True
+    analysis.save(update_fields=["options", "is_stale"])
     return analysis
 
 
@@ -107,6 +122,10 @@ def batch_recompute(*, batch: Batch) -> BatchAnalysis:
             interval_ci_high=(entry["interval_ci95"] or [None, None])[1],
             ordinal_ci_low=(entry["ordinal_ci95"] or [None, None])[0],
             ordinal_ci_high=(entry["ordinal_ci95"] or [None, None])[1],
+            phi=entry.get("phi"),
+            phi_hdi_low=(entry.get("phi_hdi95") or [None, None])[0],
+            phi_hdi_high=(entry.get("phi_hdi95") or [None, None])[1],
+            phi_r_hat=entry.get("phi_r_hat"),
             n_statements=entry["n_statements"],
             n_judgments=entry["n_judgments"],
         )

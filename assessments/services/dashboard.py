@@ -14,6 +14,7 @@ from ..models import (
     Attempt,
     Batch,
     DashboardSnapshot,
+    EntryVisit,
     Judgment,
     JudgmentValue,
     PageServe,
@@ -121,7 +122,15 @@ def _funnel(batch: Batch, statuses: dict) -> dict:
         .iterator(chunk_size=5000)
     )
     started = sum(statuses.values())
+    visits = dict(
+        EntryVisit.objects.filter(batch=batch)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     steps = dashboard.funnel_steps(
+        previewed=visits.get(EntryVisit.Kind.PREVIEW, 0),
+        entered=visits.get(EntryVisit.Kind.ENTRY, 0),
         started=started,
         read_instructions=first_serves.filter(
             page="instructions", completed_at__isnull=False

@@ -23,6 +23,7 @@ _VIEW_ONLY = [
     "judgmentvalue",
     "questionnaireanswer",
     "behaviourevent",
+    "entryvisit",
     "workerheartbeat",
     "statementaggregate",
     "agreementresult",

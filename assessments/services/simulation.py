@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from .. import scales, simulation
 from ..hit_selectors import assignment_pages, attempt_serves, batch_fields
-from ..models import Assignment, Batch, Question, Statement, Worker
+from ..models import Assignment, Batch, EntryVisit, Question, Statement, Worker
 from . import hits
+from .entry_visits import entry_visit_record
 
 
 def _questionnaire_answers(rng, profile, questions) -> dict[str, str]:
@@ -137,11 +138,19 @@ def workers_simulate(*, batch: Batch, workers: int, seed: int, careless_share: f
     now = timezone.now()
     for index in range(workers):
         profile = simulation.worker_profile(rng, careless_share)
+        platform_id = f"sim-{seed}-{index}"
+        entry_visit_record(
+            batch=batch,
+            kind=EntryVisit.Kind.ENTRY,
+            platform=Worker.Platform.SIMULATED,
+            visitor_id=platform_id,
+            now=now,
+        )
         try:
             assignment = hits.assignment_start(
                 batch=batch,
                 platform=Worker.Platform.SIMULATED,
-                platform_id=f"sim-{seed}-{index}",
+                platform_id=platform_id,
                 platform_params={"simulated": True, "seed": seed},
                 now=now,
             )

@@ -22,7 +22,7 @@ import numpy as np
 import Stemmer
 from bm25s.tokenization import Tokenizer
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Subquery
 
 from ..models import Document
 from .base import BackendPage, SearchBackend, SearchHit
@@ -63,16 +63,22 @@ def _tokenizer() -> Tokenizer:
     return Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en")
 
 
-def corpus_version() -> str:
-    """Return a fingerprint of the corpus that changes when documents are added or changed."""
-    # Two single-aggregate queries: each is answered from an index, while one query asking for
-    # both makes SQLite scan the table.
-    last_id = Document.objects.aggregate(value=Max("id"))["value"]
+# The corpus fingerprint is MAX(id) and MAX(loaded_at), read as two ORDER BY ... LIMIT 1 lookups
+# (each answered from an index; one query asking for both aggregates makes SQLite scan the table).
+_LAST_LOADED = Subquery(Document.objects.order_by("-loaded_at").values("loaded_at")[:1])
+_LAST_ID = Subquery(Document.objects.order_by("-id").values("id")[:1])
+
+
+def _version_of(last_id, last_loaded) -> str:
     if last_id is None:
         return ""
-    last_loaded = Document.objects.aggregate(value=Max("loaded_at"))["value"]
-    raw = f"{last_id}|{last_loaded.isoformat()}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{last_id}|{last_loaded.isoformat()}".encode()).hexdigest()[:16]
+
+
+def corpus_version() -> str:
+    """Return a fingerprint of the corpus that changes when documents are added or changed."""
+    row = Document.objects.order_by("-id").values_list("id").annotate(loaded=_LAST_LOADED).first()
+    return _version_of(*row) if row else ""
 
 
 def _index_dir() -> Path | None:
@@ -185,27 +191,20 @@ class LocalBackend(SearchBackend):
     name = "local"
 
     def search(self, query: str, *, page: int, page_size: int) -> BackendPage:
-        index = corpus_index_get()
-        if index is None:
-            return BackendPage()
-        with index.lock:
-            tokens = index.tokenizer.tokenize(
-                [query], update_vocab=False, return_as="ids", show_progress=False
-            )
-        offset = (page - 1) * page_size
-        k = min(offset + page_size + 1, len(index.document_ids))
-        if k <= offset:
-            return BackendPage()
-        positions, scores = index.retriever.retrieve(tokens, k=k, show_progress=False)
-        ranked = [
-            int(index.document_ids[p])
-            for p, s in zip(positions[0], scores[0], strict=True)
-            if s > 0
-        ]
-        page_ids = ranked[offset : offset + page_size]
-        documents = Document.objects.only("url", "title", "text", "source", "about").in_bulk(
-            page_ids
-        )
+        # Optimistic freshness check: rank with the index this process holds and read the corpus
+        # fingerprint in the same query as the page's documents; only if it changed, reload the
+        # index and rank again. One database round trip per search instead of three.
+        index = _current or corpus_index_get()
+        for attempt in range(2):
+            if index is None:
+                return BackendPage()
+            page_ids, has_next = _rank(index, query, page, page_size)
+            documents, version = _documents_fetch(page_ids)
+            if version is None:  # nothing fetched: read the fingerprint on its own
+                version = corpus_version()
+            if version == index.version or attempt:
+                break
+            index = corpus_index_get()
         stems = set(_stemmer().stemWords(_WORD.findall(query.lower())))
         hits = [
             SearchHit(
@@ -218,4 +217,36 @@ class LocalBackend(SearchBackend):
             for doc in (documents.get(pk) for pk in page_ids)
             if doc is not None  # deleted since the index was built
         ]
-        return BackendPage(hits=hits, has_next=len(ranked) > offset + page_size)
+        return BackendPage(hits=hits, has_next=has_next)
+
+
+def _rank(index: CorpusIndex, query: str, page: int, page_size: int) -> tuple[list[int], bool]:
+    """Return the document ids of one page of BM25 results, and whether a next page exists."""
+    with index.lock:
+        tokens = index.tokenizer.tokenize(
+            [query], update_vocab=False, return_as="ids", show_progress=False
+        )
+    offset = (page - 1) * page_size
+    k = min(offset + page_size + 1, len(index.document_ids))
+    if k <= offset:
+        return [], False
+    positions, scores = index.retriever.retrieve(tokens, k=k, show_progress=False)
+    ranked = [
+        int(index.document_ids[p]) for p, s in zip(positions[0], scores[0], strict=True) if s > 0
+    ]
+    return ranked[offset : offset + page_size], len(ranked) > offset + page_size
+
+
+def _documents_fetch(ids: list[int]) -> tuple[dict[int, Document], str | None]:
+    """Return {id: Document} for `ids` and the corpus fingerprint read in the same query (None
+    when no document was found)."""
+    if not ids:
+        return {}, None
+    rows = list(
+        Document.objects.filter(pk__in=ids)
+        .only("url", "title", "text", "source", "about")
+        .annotate(corpus_last_id=_LAST_ID, corpus_last_loaded=_LAST_LOADED)
+    )
+    if not rows:
+        return {}, None
+    return {d.pk: d for d in rows}, _version_of(rows[0].corpus_last_id, rows[0].corpus_last_loaded)

@@ -78,3 +78,64 @@ def test_report_reads_a_fixed_number_of_queries(django_assert_num_queries):
     with django_assert_num_queries(4):
         report = analysis_report(batch=batch)
     assert len(report["per_statement"]) == 9
+
+
+def test_phi_is_opt_in_stored_per_dataset_and_field_and_kept_for_later_recomputes():
+    batch = analysis_data.study_batch(fields=("overall-truthfulness",))
+    analysis_data.populate(batch, n_workers=6, seed=2, per_level=1)
+    models.BatchAnalysis.objects.create(
+        batch=batch,
+        options={
+            "bootstrap_samples": 10,
+            "latent_methods": [],
+            "prediction": False,
+            "phi_draws": 200,
+        },
+    )
+    plain = _run(batch.slug, "--json", "--recompute")
+    assert "phi" not in plain["agreement"]["politifact"]["overall-truthfulness"]
+
+    report = _run(batch.slug, "--json", "--phi")
+    assert models.BatchAnalysis.objects.get(batch=batch).options["phi"] is True
+    assert set(report["agreement"]) == {"politifact", "abc", "all"}
+    for by_field in report["agreement"].values():
+        entry = by_field["overall-truthfulness"]
+        low, high = entry["phi_hdi95"]
+        # Workers rate near each statement's truth: positive agreement (few statements, wide HDI).
+        assert low <= entry["phi"] <= high <= 1
+        assert entry["phi"] > 0
+        assert entry["phi_r_hat"] == pytest.approx(1, abs=0.1)
+    row = models.AgreementResult.objects.get(batch=batch, dataset="all")
+    assert row.phi == report["agreement"]["all"]["overall-truthfulness"]["phi"]
+    # Seeded: the plain recompute that follows keeps Phi on and reproduces it exactly.
+    assert _run(batch.slug, "--json", "--recompute")["agreement"] == report["agreement"]
+
+
+def test_bad_phi_options_are_refused_by_name():
+    from django.core.exceptions import ValidationError
+
+    from assessments.services.analysis import analysis_options
+
+    analysis = models.BatchAnalysis(options={"phi": "yes", "phi_draws": 0})
+    with pytest.raises(ValidationError) as raised:
+        analysis_options(analysis=analysis)
+    assert "phi must be true or false" in str(raised.value)
+    assert "phi_draws must be a positive integer" in str(raised.value)
+
+
+def test_phi_is_skipped_above_phi_max_judgments():
+    batch = analysis_data.study_batch(fields=("overall-truthfulness",))
+    analysis_data.populate(batch, n_workers=4, seed=3, per_level=1)
+    models.BatchAnalysis.objects.create(
+        batch=batch,
+        options={
+            "bootstrap_samples": 10,
+            "latent_methods": [],
+            "prediction": False,
+            "phi_max_judgments": 5,
+        },
+    )
+    report = _run(batch.slug, "--json", "--phi")
+    assert report["n_judgments"] > 5
+    entry = report["agreement"]["all"]["overall-truthfulness"]
+    assert "phi" not in entry and entry["interval"] is not None

@@ -73,6 +73,8 @@ def test_funnel_steps_order_and_gate_counts():
     )
     assert failures == {"completeness": 2, "gold_ordering": 1}
     steps = dashboard.funnel_steps(
+        previewed=30,
+        entered=12,
         started=10,
         read_instructions=9,
         finished_questionnaires=8,
@@ -84,7 +86,9 @@ def test_funnel_steps_order_and_gate_counts():
         active=1,
     )
     names = [s["step"] for s in steps]
-    assert names[:6] == [
+    assert names[:8] == [
+        "previewed (MTurk)",
+        "entered",
         "started (consented)",
         "read instructions",
         "finished questionnaires",

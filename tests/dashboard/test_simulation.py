@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from assessments import models, simulation
 from assessments.services.hits import batch_designs_generate
 from assessments.services.studies import study_create_ipm2021
+from tests.factories import GATES_WITHOUT_SEARCH
 
 
 def test_centre_maps_expert_levels_and_gold_onto_the_scale():
@@ -32,22 +33,6 @@ def test_careful_answers_track_the_truth_and_careless_ones_do_not():
     assert abs(np.mean([a["truth"] for a in bad])) < 0.5
     assert all(-2 <= a["other"] <= 2 for a in good + bad)
     assert simulation.page_seconds(rng, careless) < 2 <= simulation.page_seconds(rng, careful)
-
-
-# The study's gates except the evidence gate, whose SERP log needs a loaded search corpus.
-GATES_WITHOUT_SEARCH = [
-    {"name": "completeness"},
-    {"name": "minimum_time", "options": {"seconds": 2, "pages": ["statement", "questionnaire"]}},
-    {
-        "name": "gold_ordering",
-        "options": {
-            "field": "overall_truthfulness",
-            "higher": "HIGH",
-            "lower": "LOW",
-            "strict": True,
-        },
-    },
-]
 
 
 @pytest.fixture
@@ -78,6 +63,8 @@ def test_simulate_workers_fills_the_dashboard(live_ipm_batch, capsys):
     snapshot = models.DashboardSnapshot.objects.get(batch=live_ipm_batch)
     assert snapshot.progress["numbers"]["collected"] == 9 * completed.count()
     assert models.WorkerSummary.objects.filter(batch=live_ipm_batch).count() == 6
+    steps = {s["step"]: s["n"] for s in snapshot.funnel["steps"]}
+    assert steps["entered"] == steps["started (consented)"] == 6
     assert models.StatementAggregate.objects.filter(batch=live_ipm_batch).exists()
 
 

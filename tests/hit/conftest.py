@@ -7,6 +7,7 @@ from assessments.models import Batch, Question, Questionnaire
 from assessments.services.hits import batch_designs_generate
 from assessments.services.studies import study_create_ipm2021
 from tests.factories import (
+    GATES_WITHOUT_SEARCH,
     AnswerFieldFactory,
     BatchFactory,
     GoldStatementFactory,
@@ -15,20 +16,6 @@ from tests.factories import (
 )
 
 # The search app (branch `search`) supplies the SERP log the evidence gate reads; tests that are
-# not about that gate run the study's other gates.
-GATES_WITHOUT_SEARCH = [
-    {"name": "completeness"},
-    {"name": "minimum_time", "options": {"seconds": 2, "pages": ["statement", "questionnaire"]}},
-    {
-        "name": "gold_ordering",
-        "options": {
-            "field": "overall_truthfulness",
-            "higher": "HIGH",
-            "lower": "LOW",
-            "strict": True,
-        },
-    },
-]
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """The HIT in Debian's Chromium through Playwright, against a live server (screenshots kept)."""
 
-import os
 import re
 from pathlib import Path
 
@@ -13,33 +12,8 @@ from .walker import CRT_ANSWERS
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # The server's minimum time per page is 2 s; the browser waits a little longer.
 PAGE_WAIT_MS = 2200
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("TRUTHCROWD_REQUIRE_SERVICES") == "1":
-            pytest.fail("Debian's Chromium is missing at /usr/bin/chromium")
-        pytest.skip("Debian's Chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the ORM reads in these tests are
-    # plain synchronous checks, so let Django allow them (for these tests only).
-    with pytest.MonkeyPatch.context() as patch, sync_api.sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -2,11 +2,13 @@
 
 import datetime
 import re
+from collections import Counter
 
 import pytest
 import time_machine
+from django.test import Client
 
-from assessments.models import Assignment, Worker
+from assessments.models import Assignment, Batch, EntryVisit, Worker
 from tests.factories import AssignmentFactory, BatchFactory, WorkerFactory
 
 from .walker import HitWalker
@@ -158,3 +160,23 @@ def test_a_worker_who_finished_sees_their_code_again(small_batch, client, clock)
     again = client.get(f"/hit/{small_batch.slug}/", MTURK)
     assert again.status_code == 302 and again["Location"].endswith("/result/")
     assert walker.assignment.completion_code.encode() in client.get(again["Location"]).content
+
+
+def test_previews_and_entries_count_each_visitor_once(small_batch, client):
+    preview = {"assignmentId": "ASSIGNMENT_ID_NOT_AVAILABLE", "hitId": "3HIT"}
+    for _ in range(2):  # a reload is the same browser: its anonymous cookie is kept
+        client.get(f"/hit/{small_batch.slug}/", preview)
+    Client().get(f"/hit/{small_batch.slug}/", preview)  # another browser
+    for _ in range(2):
+        client.get(f"/hit/{small_batch.slug}/", {"worker": "w-entry"})
+    kinds = Counter(EntryVisit.objects.filter(batch=small_batch).values_list("kind", flat=True))
+    assert kinds == {"preview": 2, "entry": 1}
+    # Only keyed hashes are stored, never the worker's id.
+    assert not EntryVisit.objects.filter(visitor__contains="w-entry").exists()
+
+
+def test_refused_entry_is_not_counted(small_batch, client):
+    small_batch.status = Batch.Status.CLOSED
+    small_batch.save()
+    assert client.get(f"/hit/{small_batch.slug}/", {"worker": "late"}).status_code == 403
+    assert not EntryVisit.objects.exists()

@@ -2,7 +2,13 @@
 
 import pytest
 
-from search.filters import query_normalise, url_host, url_is_blocked, url_normalise
+from search.filters import (
+    query_normalise,
+    text_is_blocked,
+    url_host,
+    url_is_blocked,
+    url_normalise,
+)
 
 STUDY = ["politifact", "abc"]
 
@@ -104,3 +110,18 @@ def test_url_normalise(url, normalised):
 def test_url_host_and_query_normalise():
     assert url_host("https://User@WWW.Example.com.:81/x") == "www.example.com"
     assert query_normalise("  social\u00a0security\n deficit ") == "social security deficit"
+
+
+@pytest.mark.parametrize(
+    ("text", "blocked"),
+    [
+        ("PolitiFact rated the claim Pants on Fire", True),
+        ("As reported by ABC News", True),
+        ("\uff30\uff2f\uff2c\uff29\uff34\uff29\uff26\uff21\uff23\uff34 (full-width)", True),
+        ("The Congressional Budget Office disagrees", False),
+        ("", False),
+    ],
+)
+def test_text_is_blocked_matches_entries_anywhere_in_the_text(text, blocked):
+    assert text_is_blocked(text, STUDY) is blocked
+    assert text_is_blocked(text, []) is False

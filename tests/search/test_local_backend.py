@@ -85,3 +85,24 @@ def test_snippet_prefers_sentences_with_query_terms():
 
 def test_backend_get_by_name(db):
     assert isinstance(backend_get("local"), LocalBackend)
+
+
+def test_a_change_is_noticed_even_when_the_old_index_still_finds_results(documents):
+    backend = LocalBackend()
+    assert backend.search("deficit", page=1, page_size=10).hits  # the index is now in memory
+    Document.objects.create(
+        url="https://cbo.example.gov/d",
+        title="Deficit deficit deficit",
+        text="The deficit, the deficit and the deficit.",
+        source="cbo.example.gov",
+    )
+    assert (
+        backend.search("deficit", page=1, page_size=10).hits[0].url == "https://cbo.example.gov/d"
+    )
+
+
+def test_one_query_per_search_once_the_index_is_loaded(documents, django_assert_num_queries):
+    backend = LocalBackend()
+    backend.search("deficit", page=1, page_size=10)
+    with django_assert_num_queries(1):
+        assert backend.search("social security", page=1, page_size=10).hits

@@ -1,47 +1,21 @@
 """The search box in Debian's Chromium: keyboard search, safe links, click log, evidence choice."""
 
-import os
-import shutil
-
 import pytest
 
 from assessments.hit_tokens import assignment_token_make
 from search.models import EvidenceSelection, ResultClick
 from tests.factories import AssignmentFactory, BatchFactory, StatementFactory
 
-CHROMIUM = "/usr/bin/chromium"
-
 pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.search.browser_urls")]
 
 
 @pytest.fixture
-def page(live_server, monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself
-    # are still synchronous, which Django must be told.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not shutil.which(CHROMIUM):
-        if os.environ.get("TRUTHCROWD_REQUIRE_SERVICES") == "1":
-            pytest.fail("Chromium is required but missing at /usr/bin/chromium")
-        pytest.skip("needs Debian's Chromium at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context()
-        # Result links point at made-up sites: keep the browser on the live server.
-        context.route(lambda url: not url.startswith(live_server.url), lambda route: route.abort())
-        yield context.new_page()
-        browser.close()
+def page(live_server, browser):
+    context = browser.new_context()
+    # Result links point at made-up sites: keep the browser on the live server.
+    context.route(lambda url: not url.startswith(live_server.url), lambda route: route.abort())
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture

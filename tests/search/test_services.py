@@ -1,5 +1,8 @@
 """search_perform, click and evidence logging, throttling and the evidence selector."""
 
+import os
+import uuid
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -31,8 +34,12 @@ def test_search_logs_the_query_and_the_results_as_shown(assignment, statement, d
     assert (logged.assignment, logged.statement, logged.text) == (assignment, statement, QUERY)
     assert logged.provider == "local" and logged.status == "ok" and not logged.cache_hit
     assert logged.latency_ms >= 0
-    shown = list(SearchResult.objects.filter(query=logged).values_list("rank", "url", "title"))
-    assert shown == [(r.rank, r.url, r.title) for r in page.results]
+    fields = ("rank", "url", "title", "snippet", "domain")
+    shown = list(SearchResult.objects.filter(query=logged).values_list(*fields, "url_key"))
+    assert shown == [
+        (*(getattr(r, name) for name in fields), url_normalise(r.url)) for r in page.results
+    ]
+    assert all(r.snippet and r.domain for r in page.results)
 
 
 def test_blocked_results_never_come_back_and_are_counted(assignment, statement, documents):
@@ -254,3 +261,74 @@ def test_over_long_urls_are_not_shown(settings, stub, assignment, statement):
     )
     page = services.search_perform(assignment=assignment, statement=statement, query="q")
     assert [r.url for r in page.results] == ["https://b.example/"]
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """Django's cache on the real Redis (the suite's default cache is local memory)."""
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": f"test-throttle-{uuid.uuid4().hex}",
+        }
+    }
+    yield cache
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*"):
+        client.delete(key)
+
+
+@pytest.mark.services
+def test_throttle_on_redis_counts_in_windows_that_expire(settings, redis_cache):
+    settings.SEARCH_THROTTLE_RATES = ["2/minute", "50/hour"]
+    throttle_check(worker_id=7, now=125.0)
+    throttle_check(worker_id=7, now=126.0)
+    with pytest.raises(SearchThrottled) as caught:
+        throttle_check(worker_id=7, now=127.0)
+    assert caught.value.retry_after == 53
+    throttle_check(worker_id=8, now=127.0)  # another worker
+    throttle_check(worker_id=7, now=180.0)  # next minute
+    client = redis_cache._cache.get_client(write=True)
+    for key, count, longest in (
+        ("search:throttle:7:60:2", 3, 61),
+        ("search:throttle:7:3600:0", 4, 3601),
+        ("search:throttle:7:60:3", 1, 61),
+    ):
+        assert redis_cache.get(key) == count
+        assert 0 < client.ttl(redis_cache.make_and_validate_key(key)) <= longest
+
+
+@pytest.mark.services
+def test_on_redis_the_second_search_is_a_cache_hit(settings, redis_cache, assignment, statement):
+    settings.SEARCH_BACKEND = "fake"
+    first = services.search_perform(assignment=assignment, statement=statement, query="Deficit")
+    second = services.search_perform(assignment=assignment, statement=statement, query="deficit")
+    assert second.results == first.results and second.blocked_count == first.blocked_count == 1
+    assert list(SearchQuery.objects.values_list("cache_hit", flat=True)) == [False, True]
+    assert SearchResult.objects.filter(query_id=second.query_id).count() == len(first.results)
+
+
+def test_substring_mode_also_drops_results_whose_text_names_a_blocked_site(
+    assignment, statement, documents, batch
+):
+    from search.models import Document
+
+    Document.objects.create(
+        url="https://news.example.com/quote",
+        title="Social Security and the deficit, checked",
+        text="PolitiFact rated the Social Security deficit claim Mostly False.",
+        source="news.example.com",
+    )
+    page = services.search_perform(assignment=assignment, statement=statement, query=QUERY)
+    assert "https://news.example.com/quote" in {r.url for r in page.results}  # domain mode
+    batch.domain_match = "substring"
+    batch.save()
+    page = services.search_perform(assignment=assignment, statement=statement, query=QUERY + "!")
+    urls = {r.url for r in page.results}
+    assert "https://news.example.com/quote" not in urls
+    assert "https://ssa.example.gov/trust-fund" in urls
+    assert page.blocked_count == 3
+    assert SearchQuery.objects.get(pk=page.query_id).blocked_count == 3

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments import judgment_csv
+from assessments.management.import_errors import import_errors_reported
 from assessments.models import Batch
 from assessments.services.judgment_import import batch_field_scales, judgments_import
 
@@ -32,13 +33,8 @@ class Command(BaseCommand):
             raise CommandError(f"batch {batch!r} has no answer fields")
         with path.open(newline="", encoding="utf-8-sig") as handle:
             rows, errors = judgment_csv.parse(handle, scales)
-        try:
+        with import_errors_reported(path):
             if errors:
                 raise ValidationError([str(error) for error in errors])
             summary = judgments_import(batch=target, rows=rows)
-        except ValidationError as exc:
-            lines = "\n".join(f"  {message}" for message in exc.messages)
-            raise CommandError(
-                f"{path}: nothing imported, {len(exc.messages)} error(s):\n{lines}"
-            ) from exc
         self.stdout.write(self.style.SUCCESS(f"{path.name}: {summary}"))

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments import importers
+from assessments.management.import_errors import import_errors_reported
 from assessments.services.statement_import import statements_import, statements_parse
 
 
@@ -44,7 +45,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         levels = tuple(s.strip() for s in scale.split(",")) if scale else None
-        try:
+        with import_errors_reported(path):
             parsed = statements_parse(
                 path=path, fmt=format, dataset=dataset, mapping=_mapping(map), scale=levels
             )
@@ -55,9 +56,4 @@ class Command(BaseCommand):
                 scale=levels,
                 skip_known_liar_ids=(format or importers.detect_format(path)) == "liar-plus",
             )
-        except ValidationError as exc:
-            lines = "\n".join(f"  {message}" for message in exc.messages)
-            raise CommandError(
-                f"{path}: nothing imported, {len(exc.messages)} error(s):\n{lines}"
-            ) from exc
         self.stdout.write(self.style.SUCCESS(f"{path.name}: {summary}"))

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from assessments.management.import_errors import import_errors_reported
 from search import corpus
 from search.backends.local import corpus_index_build
 from search.services import corpus_load
@@ -39,15 +40,10 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"{path}: no such file")
             parsed = parse(path)
-            try:
+            with import_errors_reported(path, verb="loaded"):
                 if parsed.errors:
                     raise ValidationError([str(error) for error in parsed.errors])
                 summary = corpus_load(rows=parsed.rows)
-            except ValidationError as exc:
-                lines = "\n".join(f"  {message}" for message in exc.messages)
-                raise CommandError(
-                    f"{path}: nothing loaded, {len(exc.messages)} error(s):\n{lines}"
-                ) from exc
             self.stdout.write(self.style.SUCCESS(f"{path.name}: {summary}"))
         # Build the search index now, so that the first worker's search does not wait for it.
         self.stdout.write(f"search index: {corpus_index_build()} documents")

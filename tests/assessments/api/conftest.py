@@ -10,6 +10,8 @@ from rest_framework.test import APIClient
 from assessments import models
 from assessments.hit_tokens import assignment_token_make
 from assessments.services.accounts import researcher_account_ensure
+from search.filters import url_host, url_normalise
+from search.models import EvidenceSelection, ResultClick, SearchQuery, SearchResult
 from tests import factories
 
 
@@ -18,8 +20,9 @@ def judged_batch(
 ) -> models.Batch:
     """Build a batch whose workers each judged every statement once (attempt 1, passed).
 
-    Also adds one gold statement, a CRT answer and a page-view event per worker. Rows are
-    bulk-created so that large batches stay quick to build.
+    Also adds one gold statement, a CRT answer, a page-view event and a search log per worker
+    (search_logs), and stored analysis results (analysed). Rows are bulk-created so that large
+    batches stay quick to build.
     """
     batch = factories.BatchFactory(owner=owner, **({"slug": slug} if slug else {}))
     answer_fields = [
@@ -109,7 +112,130 @@ def judged_batch(
             for a in attempts
         ]
     )
+    if attempts:
+        search_logs(batch, [a.assignment for a in attempts], pool[0])
+        analysed(batch, answer_fields, judged, workers)
     return batch
+
+
+def search_logs(batch, assignments, statement) -> None:
+    """Each worker searched once and was shown two results, opened the first and chose it as
+    evidence; the first worker's second search failed."""
+    queries = SearchQuery.objects.bulk_create(
+        [
+            SearchQuery(
+                assignment=assignment,
+                statement=statement,
+                text="did taxes go up",
+                provider="local",
+                latency_ms=12.5,
+                has_next=True,
+            )
+            for assignment in assignments
+        ]
+        + [
+            SearchQuery(
+                assignment=assignments[0],
+                statement=statement,
+                text="taxes 2010",
+                provider="local",
+                latency_ms=3.0,
+                status=SearchQuery.Status.FAILED,
+                error="provider down",
+            )
+        ]
+    )
+    shown = [
+        (1, f"https://news.example.com/{batch.slug}/taxes", "Taxes rose", "They rose."),
+        (2, "https://blog.example.net/taxes", "Taxes fell?", "A blog."),
+    ]
+    SearchResult.objects.bulk_create(
+        SearchResult(
+            query=query,
+            rank=rank,
+            url=url,
+            url_key=url_normalise(url),
+            title=title,
+            snippet=snippet,
+            domain=url_host(url),
+        )
+        for query in queries
+        if query.status == SearchQuery.Status.OK
+        for rank, url, title, snippet in shown
+    )
+    first = shown[0][1]
+    ResultClick.objects.bulk_create(
+        ResultClick(assignment=a, statement=statement, query=q, rank=1, url=first)
+        for a, q in zip(assignments, queries, strict=False)
+    )
+    EvidenceSelection.objects.bulk_create(
+        EvidenceSelection(
+            assignment=a,
+            statement=statement,
+            url=first,
+            url_key=url_normalise(first),
+            accepted=True,
+        )
+        for a in assignments
+    )
+
+
+def analysed(batch, answer_fields, statements, workers) -> None:
+    """Stored analysis results as batch_recompute writes them (values as judged_batch's)."""
+    models.BatchAnalysis.objects.create(
+        batch=batch,
+        is_stale=False,
+        computed_at=timezone.now(),
+        n_judgments=workers * len(statements),
+        n_statements=len(statements),
+        field_correlations={"dim_0": {"dim_1": 0.5}},
+    )
+    aggregates = []
+    for position, statement in enumerate(statements):
+        for i, field in enumerate(answer_fields):
+            value = (position + i) % 5 - 2
+            histogram = [workers if v == value else 0 for v in range(-2, 3)]
+            aggregates.append(
+                models.StatementAggregate(
+                    batch=batch,
+                    statement=statement,
+                    field=field,
+                    n=workers,
+                    mean=value,
+                    median=value,
+                    sd=0.0 if workers > 1 else None,
+                    histogram=histogram,
+                    majority=value,
+                    weighted_mean=value,
+                    dawid_skene=value,
+                )
+            )
+    models.StatementAggregate.objects.bulk_create(aggregates)
+    models.AgreementResult.objects.bulk_create(
+        models.AgreementResult(
+            batch=batch,
+            dataset="all",
+            field=field,
+            alpha_interval=0.8,
+            alpha_ordinal=0.7,
+            n_statements=len(statements),
+            n_judgments=workers * len(statements),
+        )
+        for field in answer_fields
+    )
+    models.CrowdExpertResult.objects.bulk_create(
+        models.CrowdExpertResult(
+            batch=batch,
+            dataset="politifact",
+            aggregation="mean",
+            field=field,
+            n=len(statements) - 1,
+            pearson=0.6,
+            spearman=0.5,
+            kendall=0.4,
+        )
+        for field in answer_fields
+    )
 
 
 def client_for(user=None, *, token: str | None = None) -> APIClient:

@@ -137,8 +137,8 @@ def test_data_package_holds_every_file_and_a_dictionary_of_every_column(owner_cl
     package = zipfile.ZipFile(io.BytesIO(_body(response)))
     assert package.testzip() is None
     assert sorted(package.namelist()) == [
-        "CITATION.cff", "answers.csv", "batch.json", "data_dictionary.csv", "events.csv",
-        "judgments.csv", "statements.csv", "workers.csv",
+        "CITATION.cff", "aggregates.csv", "answers.csv", "batch.json", "data_dictionary.csv",
+        "events.csv", "judgments.csv", "search_logs.csv", "statements.csv", "workers.csv",
     ]  # fmt: skip
     judgments = package.read("judgments.csv").decode().splitlines()
     assert judgments[0].split(",") == IMPORT_HEADER  # exactly the import format

@@ -4,6 +4,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assessments import models
+from assessments.exports import WRITERS
+from assessments.selectors.exports import EXPORT_KINDS
+from search.models import EvidenceSelection, ResultClick, SearchQuery
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +26,13 @@ def _ids(batch):
         .first()
         .pk,
         "event": models.BehaviourEvent.objects.filter(assignment__batch=batch).first().pk,
+        "search": SearchQuery.objects.filter(assignment__batch=batch).first().pk,
+        "click": ResultClick.objects.filter(assignment__batch=batch).first().pk,
+        "selection": EvidenceSelection.objects.filter(assignment__batch=batch).first().pk,
+        "aggregate": batch.statement_aggregates.first().pk,
+        "analysis": batch.analysis.pk,
+        "agreement": batch.agreement_results.first().pk,
+        "crowd_expert": batch.crowd_expert_results.first().pk,
     }
 
 
@@ -38,6 +48,13 @@ ENDPOINTS = [
     ("judgments", "get", "/api/judgments/", "list"),
     ("answers", "get", "/api/questionnaire-answers/", "list"),
     ("events", "get", "/api/behaviour-events/", "list"),
+    ("search-queries", "get", "/api/search-queries/", "list"),
+    ("search-clicks", "get", "/api/search-clicks/", "list"),
+    ("evidence-selections", "get", "/api/evidence-selections/", "list"),
+    ("aggregates", "get", "/api/aggregates/", "list"),
+    ("analyses", "get", "/api/analyses/", "list"),
+    ("agreement-results", "get", "/api/agreement-results/", "list"),
+    ("crowd-expert-results", "get", "/api/crowd-expert-results/", "list"),
     ("batch", "get", "/api/batches/{batch}/", "detail"),
     ("statement", "get", "/api/statements/{statement}/", "detail"),
     ("field", "get", "/api/fields/{field}/", "detail"),
@@ -45,10 +62,18 @@ ENDPOINTS = [
     ("judgment", "get", "/api/judgments/{judgment}/", "detail"),
     ("answer", "get", "/api/questionnaire-answers/{answer}/", "detail"),
     ("event", "get", "/api/behaviour-events/{event}/", "detail"),
+    ("search-query", "get", "/api/search-queries/{search}/", "detail"),
+    ("search-click", "get", "/api/search-clicks/{click}/", "detail"),
+    ("evidence-selection", "get", "/api/evidence-selections/{selection}/", "detail"),
+    ("aggregate", "get", "/api/aggregates/{aggregate}/", "detail"),
+    ("analysis", "get", "/api/analyses/{analysis}/", "detail"),
+    ("agreement-result", "get", "/api/agreement-results/{agreement}/", "detail"),
+    ("crowd-expert-result", "get", "/api/crowd-expert-results/{crowd_expert}/", "detail"),
+    ("analysis-report", "get", "/api/batches/{batch}/analysis/", "detail"),
     *(
         (f"export-{kind}-{fmt}", "get", f"/api/batches/{{batch}}/exports/{kind}/{fmt}/", "detail")
-        for kind in ("judgments", "workers", "answers", "events")
-        for fmt in ("csv", "jsonl", "parquet")
+        for kind in sorted(EXPORT_KINDS)
+        for fmt in sorted(WRITERS)
     ),
     ("package", "get", "/api/batches/{batch}/package/", "detail"),
     ("create", "post", "/api/batches/", "create"),
@@ -101,6 +126,15 @@ def test_permission_matrix(roles, batch, role, name, method, template, kind):
         assert response["WWW-Authenticate"].startswith("Token")
     if role == "stranger" and kind == "list":
         assert response.json()["results"] == []
+
+
+def test_every_registered_endpoint_is_in_the_matrix():
+    from assessments.api.urls import router
+
+    covered = {template.split("/")[2] for _, _, template, _ in ENDPOINTS if template != "/api/"}
+    assert {prefix for prefix, _, _ in router.registry} <= covered
+    assert set(EXPORT_KINDS) == {"judgments", "workers", "answers", "events", "search-logs",
+                                 "aggregates"}  # fmt: skip
 
 
 def test_a_user_removed_from_the_researchers_loses_access(client, batch):
