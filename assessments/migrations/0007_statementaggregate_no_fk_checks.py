@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0004_dashboard'),
+        ('assessments', '0006_agreement_phi'),
     ]
 
     operations = [
