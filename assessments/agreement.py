@@ -2,26 +2,48 @@
 
 from collections.abc import Sequence
 
-import krippendorff
 import numpy as np
 
 LEVELS = ("interval", "ordinal")
 
 
-def value_count_alpha(counts: np.ndarray, domain: Sequence[int], level: str) -> float | None:
+def value_count_alpha(
+    counts: np.ndarray, domain: Sequence[int], level: str, frequency: np.ndarray | None = None
+) -> float | None:
     """Return alpha for `counts` (units x values, columns in `domain` order), None if undefined.
 
     The counts are what the `krippendorff` package takes as `value_counts`; alpha is undefined when
-    no unit has two values or every value is the same (zero expected disagreement).
+    no unit has two values or every value is the same (zero expected disagreement). With
+    `frequency`, the rows of `counts` are distinct patterns occurring that often (`count_patterns`).
     """
     counts = np.asarray(counts)
     if counts.size == 0 or (counts.sum(axis=1) < 2).all():
         return None
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = krippendorff.alpha(
-            value_counts=counts, value_domain=list(domain), level_of_measurement=level
-        )
+    if frequency is None:
+        counts, frequency = count_patterns(counts)
+    # krippendorff.alpha's formula on the coincidence matrix, which sums over the few hundred
+    # distinct count patterns instead of every unit.
+    o = np.asarray(frequency, dtype=np.float64) @ unit_coincidences(counts)
+    n_values = len(domain)
+    value = coincidence_alpha(o.reshape(1, n_values, n_values), domain, level)[0]
     return float(value) if np.isfinite(value) else None
+
+
+def count_patterns(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct rows of `counts` and how often each occurs, most frequent first."""
+    counts = np.asarray(counts)
+    radix = int(counts.max()) + 1 if counts.size else 1
+    if radix ** counts.shape[1] < 2**62:
+        # One integer key per count row (mixed radix) makes finding the patterns a 1-D unique.
+        keys = counts.astype(np.int64) @ (radix ** np.arange(counts.shape[1], dtype=np.int64))
+        _, first, frequency = np.unique(keys, return_index=True, return_counts=True)
+        patterns = counts[first]
+    else:
+        patterns, frequency = np.unique(counts, axis=0, return_counts=True)
+    # Most frequent first: numpy's multinomial draws category by category, and the rare patterns
+    # at the end then have little left to share out.
+    order = np.argsort(-frequency, kind="stable")
+    return patterns[order], frequency[order]
 
 
 def unit_coincidences(counts: np.ndarray) -> np.ndarray:
@@ -78,6 +100,7 @@ def bootstrap_alpha_interval(
     seed: int,
     confidence: float = 0.95,
     levels: Sequence[str] = LEVELS,
+    frequency: np.ndarray | None = None,
 ) -> dict[str, tuple[float, float] | None]:
     """Return a percentile interval per level from `samples` resamples of the units (seeded).
 
@@ -85,22 +108,18 @@ def bootstrap_alpha_interval(
     described by how often each distinct count pattern is drawn: a multinomial draw over the
     patterns, weighted by their frequencies. This is exactly resampling units with replacement,
     at a cost that depends on the number of patterns (at most a few hundred on a 5-point scale
-    with 10 judgments per unit), not on the number of units.
+    with 10 judgments per unit), not on the number of units. With `frequency`, the rows of
+    `counts` are already the patterns (`count_patterns`).
     """
     counts = np.asarray(counts)
     result: dict[str, tuple[float, float] | None] = dict.fromkeys(levels)
     if counts.shape[0] == 0 or samples < 1:
         return result
-    radix = int(counts.max()) + 1
-    if radix ** counts.shape[1] < 2**62:
-        # One integer key per count row (mixed radix) makes finding the patterns a 1-D unique.
-        keys = counts.astype(np.int64) @ (radix ** np.arange(counts.shape[1], dtype=np.int64))
-        _, first, frequency = np.unique(keys, return_index=True, return_counts=True)
-        patterns = counts[first]
-    else:
-        patterns, frequency = np.unique(counts, axis=0, return_counts=True)
+    patterns = counts
+    if frequency is None:
+        patterns, frequency = count_patterns(counts)
     rng = np.random.default_rng(seed)
-    draws = rng.multinomial(counts.shape[0], frequency / frequency.sum(), size=samples)
+    draws = rng.multinomial(int(frequency.sum()), frequency / frequency.sum(), size=samples)
     n_values = len(domain)
     o = (draws.astype(np.float64) @ unit_coincidences(patterns)).reshape(
         samples, n_values, n_values

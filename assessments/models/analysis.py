@@ -54,9 +54,29 @@ class BatchAnalysis(models.Model):
 class StatementAggregate(models.Model):
     """One statement's crowd label on one field: descriptive statistics and truth estimates."""
 
-    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="statement_aggregates")
-    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="aggregates")
-    field = models.ForeignKey(AnswerField, on_delete=models.CASCADE, related_name="aggregates")
+    # Derived rows, rewritten ~900k at a time by the full recompute from existing statements and
+    # fields. PostgreSQL checks a foreign-key constraint row by row (three lookups per row, ~20 s
+    # at that size, more than the whole analysis), so the keys carry no database constraint;
+    # Django's on_delete still removes the rows with their batch, statement or field. batch and
+    # field need no index of their own: the unique (batch, statement, field) index serves batch
+    # filters, and deleting a field is rare enough for a scan.
+    batch = models.ForeignKey(
+        Batch,
+        on_delete=models.CASCADE,
+        related_name="statement_aggregates",
+        db_constraint=False,
+        db_index=False,
+    )
+    statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, related_name="aggregates", db_constraint=False
+    )
+    field = models.ForeignKey(
+        AnswerField,
+        on_delete=models.CASCADE,
+        related_name="aggregates",
+        db_constraint=False,
+        db_index=False,
+    )
     n = models.PositiveIntegerField()
     mean = models.FloatField()
     median = models.FloatField()

@@ -1,6 +1,6 @@
 """Analysis writes: full batch recompute, per-assignment update, results upserted idempotently."""
 
-import io
+import json
 import time
 
 import numpy as np
@@ -71,8 +71,11 @@ def analysis_options(*, analysis: BatchAnalysis) -> tuple[aggregation.Options, l
 def _locked_analysis(batch: Batch) -> BatchAnalysis:
     # get_or_create then lock: two runs at once serialise on this row (SQLite serialises writers
     # itself), so neither sees the other's half-written results.
-    BatchAnalysis.objects.get_or_create(batch=batch)
-    return BatchAnalysis.objects.select_for_update().get(batch=batch)
+    analysis = BatchAnalysis.objects.select_for_update().filter(batch=batch).first()
+    if analysis is None:
+        BatchAnalysis.objects.get_or_create(batch=batch)
+        analysis = BatchAnalysis.objects.select_for_update().get(batch=batch)
+    return analysis
 
 
 @transaction.atomic
@@ -192,24 +195,41 @@ def assignment_aggregate(*, assignment: Assignment) -> list[int]:
             )
         )
     )
-    frame = selectors.judgment_frame(
-        batch=batch, fields=fields, attempt_statuses=statuses, statement_ids=touched
-    )
-    # A worker's weight comes from their gold judgments, which sit in their own assignment.
-    workers = frame["worker"].unique().tolist()
+    # A worker's weight comes from their gold judgments, which sit in their own assignment: one
+    # query fetches every included judgment of the workers who judged a touched statement, and
+    # the touched statements' own judgments are among them.
     worker_frame = selectors.judgment_frame(
-        batch=batch, fields=fields, attempt_statuses=statuses, worker_ids=workers
+        batch=batch, fields=fields, attempt_statuses=statuses, judges_of=touched
     )
+    frame = worker_frame[worker_frame["statement"].isin(touched)]
     statements = selectors.statement_frame(
         statement_ids=set(touched) | set(worker_frame["statement"].tolist())
     )
     weights = aggregation.gold_weights(worker_frame, statements, truth) if specs else None
     if not options.include_gold:
         frame = frame[~frame["statement"].map(statements["is_gold"]).astype(bool)]
-    field_ids = {f.slug: f.pk for f in fields}
-    rows = []
+    per_statement = pd.DataFrame()
     if specs and len(frame):
         per_statement = aggregation.statement_aggregates(frame, specs, weights)
+    field_ids = {f.slug: f.pk for f in fields}
+    if connection.vendor == "postgresql":
+        _aggregates_upsert_sql(batch, per_statement, field_ids, touched)
+    else:
+        _aggregates_upsert_orm(batch, per_statement, field_ids, touched)
+    _assignments_mark([assignment.pk], timezone.now())
+    BatchAnalysis.objects.filter(pk=analysis.pk).update(is_stale=True)
+    return touched
+
+
+def _aggregates_upsert_orm(
+    batch: Batch, per_statement: pd.DataFrame, field_ids: dict, statement_ids: list[int]
+) -> None:
+    """Upsert `per_statement`'s rows and delete the batch's other rows of `statement_ids`.
+
+    Latent-truth columns of existing rows are left as they are.
+    """
+    rows = []
+    if len(per_statement):
         rows = [_aggregate_row(batch, record, field_ids) for record in _records(per_statement)]
     StatementAggregate.objects.bulk_create(
         rows,
@@ -221,14 +241,54 @@ def assignment_aggregate(*, assignment: Assignment) -> list[int]:
     stale_ids = [
         pk
         for pk, statement_id, field_id in StatementAggregate.objects.filter(
-            batch=batch, statement_id__in=touched
+            batch=batch, statement_id__in=statement_ids
         ).values_list("pk", "statement_id", "field_id")
         if (statement_id, field_id) not in keep
     ]
     StatementAggregate.objects.filter(pk__in=stale_ids).delete()
-    _assignments_mark([assignment.pk], timezone.now())
-    BatchAnalysis.objects.filter(pk=analysis.pk).update(is_stale=True)
-    return touched
+
+
+def _aggregates_upsert_sql(
+    batch: Batch, per_statement: pd.DataFrame, field_ids: dict, statement_ids: list[int]
+) -> None:
+    """`_aggregates_upsert_orm` as two PostgreSQL statements on arrays, without model objects."""
+    table = StatementAggregate._meta.db_table
+    keys: tuple[list, list] = ([], [])
+    with connection.cursor() as cursor:
+        if not per_statement.empty:
+            keys = (
+                per_statement["statement"].astype(int).tolist(),
+                per_statement["field"].map(field_ids).astype(int).tolist(),
+            )
+            counts = per_statement.filter(like="count_").to_numpy(dtype=np.int64)
+            widths = per_statement["width"].to_numpy()
+            values = {
+                "n": ("integer", per_statement["n"].astype(int).tolist()),
+                "histogram": (
+                    "jsonb",
+                    [
+                        json.dumps(row[:width].tolist())
+                        for row, width in zip(counts, widths, strict=True)
+                    ],
+                ),
+            }
+            for name in ("mean", "median", "sd", "majority", "weighted_mean"):
+                column = [_optional(float(v)) for v in per_statement[name]]
+                values[name] = ("double precision", column)
+            unnest = ", ".join(f"%s::{kind}[]" for kind, _ in values.values())
+            cursor.execute(
+                f"INSERT INTO {table} (batch_id, statement_id, field_id, {', '.join(values)}, "
+                f"updated_at) SELECT %s, u.*, %s FROM unnest(%s::bigint[], %s::bigint[], {unnest}) "
+                "AS u ON CONFLICT (batch_id, statement_id, field_id) DO UPDATE SET "
+                + ", ".join(f"{c} = EXCLUDED.{c}" for c in [*AGGREGATE_COLUMNS, "updated_at"]),
+                [batch.pk, timezone.now(), *keys, *(column for _, column in values.values())],
+            )
+        cursor.execute(
+            f"DELETE FROM {table} WHERE batch_id = %s AND statement_id = ANY(%s::bigint[]) "
+            "AND (statement_id, field_id) NOT IN "
+            "(SELECT * FROM unnest(%s::bigint[], %s::bigint[]))",
+            [batch.pk, [int(pk) for pk in statement_ids], *keys],
+        )
 
 
 def _assignments_mark(assignment_ids: list[int], now) -> None:
@@ -285,21 +345,32 @@ def _aggregate_row(batch, record, field_ids) -> StatementAggregate:
 def _aggregates_insert(batch: Batch, per_statement: pd.DataFrame, field_ids: dict) -> None:
     if per_statement.empty:
         return
-    if connection.vendor != "postgresql":
+    if connection.vendor == "postgresql":
+        _aggregates_copy(batch, per_statement, field_ids)
+    else:
         StatementAggregate.objects.bulk_create(
             (_aggregate_row(batch, r, field_ids) for r in _records(per_statement)),
             batch_size=2000,
         )
-        return
+
+
+def _aggregates_copy(
+    batch: Batch, per_statement: pd.DataFrame, field_ids: dict, chunk_rows: int = 65536
+) -> None:
     # A million-judgment batch has ~900k aggregate rows: ORM inserts take minutes and even CSV
     # formatting of the floats takes longer than the analysis, so the rows go in as binary COPY.
-    stream = _binary_copy_stream(batch.pk, per_statement, field_ids)
+    chunks = _binary_copy_chunks(batch.pk, per_statement, field_ids, chunk_rows)
     with connection.cursor() as cursor:
         cursor.copy_expert(
             f"COPY {StatementAggregate._meta.db_table} ({', '.join(_COPY_COLUMNS)}) "
             "FROM STDIN WITH (FORMAT binary)",
-            stream,
+            _ChunkStream(chunks),
+            1 << 20,
         )
+        # Autovacuum's analyze lags a bulk write; until it runs the planner sees the old table
+        # (after a first recompute: an empty one) and per-assignment updates scan 900k rows
+        # instead of using the unique index. Inside the transaction, ANALYZE samples the new rows.
+        cursor.execute(f"ANALYZE {StatementAggregate._meta.db_table}")
 
 
 _COPY_COLUMNS = (
@@ -326,37 +397,68 @@ _BINARY_TYPES = {
 _PG_EPOCH = np.datetime64("2000-01-01T00:00:00", "us")
 
 
-def _binary_copy_stream(batch_id: int, per_statement: pd.DataFrame, field_ids: dict) -> io.BytesIO:
+class _ChunkStream:
+    """A file whose read() serves an iterator of byte chunks, so COPY holds one chunk at a time."""
+
+    def __init__(self, chunks):
+        self._chunks = iter(chunks)
+        self._view = memoryview(b"")
+
+    def read(self, size: int = -1) -> bytes:
+        while not len(self._view):
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b""
+            self._view = memoryview(chunk)
+        size = len(self._view) if size is None or size < 0 else size
+        out = self._view[:size].tobytes()
+        self._view = self._view[size:]
+        return out
+
+
+def _binary_copy_chunks(batch_id: int, per_statement: pd.DataFrame, field_ids: dict, rows=65536):
     """Encode aggregate rows in PostgreSQL's binary COPY format with vectorised numpy.
 
-    Rows are grouped by which nullable columns are NULL and by scale length, so each group has a
-    fixed-width record layout. Histograms are JSON arrays with space-padded counts (valid JSON of
-    fixed width); jsonb stores them normalised.
+    Yields the header, then `rows` rows at a time (memory stays flat at a million rows), then the
+    trailer. Rows go in (statement, field) order, the unique index's order, so index inserts
+    append instead of splitting pages all over. Within a chunk, rows are grouped by which nullable
+    columns are NULL and by scale length, so each group has a fixed-width record layout.
+    Histograms are JSON arrays with space-padded counts (valid JSON of fixed width); jsonb stores
+    them normalised.
     """
     now_us = (np.datetime64(timezone.now().replace(tzinfo=None), "us") - _PG_EPOCH).astype(np.int64)
-    widths = per_statement["width"].to_numpy(np.int64)
+    yield b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+    field_column = per_statement["field"].map(field_ids).to_numpy(np.int64)
+    order = np.lexsort((field_column, per_statement["statement"].to_numpy(np.int64)))
+    for start in range(0, len(order), rows):
+        chunk = per_statement.iloc[order[start : start + rows]]
+        yield _binary_copy_records(
+            batch_id, chunk, field_column[order[start : start + rows]], now_us
+        )
+    yield (-1).to_bytes(2, "big", signed=True)
+
+
+def _binary_copy_records(batch_id: int, chunk: pd.DataFrame, field_column, now_us) -> bytes:
+    widths = chunk["width"].to_numpy(np.int64)
     columns = {
-        "batch_id": np.full(len(per_statement), batch_id),
-        "statement_id": per_statement["statement"].to_numpy(np.int64),
-        "field_id": per_statement["field"].map(field_ids).to_numpy(np.int64),
-        "n": per_statement["n"].to_numpy(np.int64),
-        "updated_at": np.full(len(per_statement), now_us),
+        "batch_id": np.full(len(chunk), batch_id),
+        "statement_id": chunk["statement"].to_numpy(np.int64),
+        "field_id": field_column,
+        "n": chunk["n"].to_numpy(np.int64),
+        "updated_at": np.full(len(chunk), now_us),
     }
     for name in ("mean", "median", "sd", "majority", "weighted_mean", *LATENT_COLUMNS):
         columns[name] = (
-            per_statement[name].to_numpy(np.float64)
-            if name in per_statement
-            else np.full(len(per_statement), np.nan)
+            chunk[name].to_numpy(np.float64) if name in chunk else np.full(len(chunk), np.nan)
         )
     nullable = ["sd", *LATENT_COLUMNS]
     null_mask = np.stack([np.isnan(columns[c]) for c in nullable], axis=1)
     pattern = null_mask @ (1 << np.arange(len(nullable))) + widths * (1 << len(nullable))
-    out = io.BytesIO()
-    out.write(b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big"))
+    out = []
     for key in np.unique(pattern):
         rows = np.flatnonzero(pattern == key)
         nulls = dict(zip(nullable, null_mask[rows[0]], strict=True))
-        counts = aggregation.histograms(per_statement.iloc[rows], int(widths[rows[0]]))
+        counts = aggregation.histograms(chunk.iloc[rows], int(widths[rows[0]]))
         text = _json_int_arrays(counts)
         layout = [("fields", ">i2")]
         for name in _COPY_COLUMNS:
@@ -379,10 +481,8 @@ def _binary_copy_stream(batch_id: int, per_statement: pd.DataFrame, field_ids: d
             else:
                 record[f"{name}_len"] = np.dtype(_BINARY_TYPES.get(name, ">f8")).itemsize
                 record[name] = columns[name][rows]
-        out.write(record.tobytes())
-    out.write((-1).to_bytes(2, "big", signed=True))
-    out.seek(0)
-    return out
+        out.append(record.tobytes())
+    return b"".join(out)
 
 
 def _json_int_arrays(counts: np.ndarray) -> np.ndarray:

@@ -187,3 +187,34 @@ def test_latent_labels_recover_a_clear_consensus(method):
     labels[0] = 2  # one dissenting worker
     result = aggregation.latent_labels(tasks, workers, labels, method)
     assert result.to_dict() == {0: -2, 1: -1, 2: 0, 3: 1, 4: 2, 5: 2}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_tied_correlations_match_scipy(seed):
+    # Crowd means over ten 5-point judgments against six expert levels: heavily tied, so Spearman
+    # and Kendall come from the contingency table; scipy sorts every value.
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 6, size=500).astype(float)
+    x = np.clip(np.round(y * 0.6 - 1.5 + rng.normal(size=500), 1), -2, 2)
+    x[rng.random(500) < 0.05] = np.nan
+    result = aggregation.correlations(x, y)
+    keep = ~np.isnan(x)
+    pearson = stats.pearsonr(x[keep], y[keep])
+    spearman = stats.spearmanr(x[keep], y[keep])
+    kendall = stats.kendalltau(x[keep], y[keep], variant="b")
+    assert result["n"] == keep.sum()
+    assert result["pearson"] == pytest.approx(pearson.statistic, rel=1e-9)
+    assert result["pearson_p"] == pytest.approx(pearson.pvalue, rel=1e-6)
+    assert result["spearman"] == pytest.approx(spearman.statistic, rel=1e-9)
+    assert result["spearman_p"] == pytest.approx(spearman.pvalue, rel=1e-6)
+    assert result["kendall"] == pytest.approx(kendall.statistic, rel=1e-9)
+    assert result["kendall_p"] == pytest.approx(kendall.pvalue, rel=1e-6)
+
+
+def test_perfect_correlation_has_p_zero_and_ranks_average_ties():
+    x = np.array([1.0, 2.0, 2.0, 3.0, 4.0])
+    result = aggregation.correlations(x, 2 * x)
+    assert result["pearson"] == pytest.approx(1.0) and result["pearson_p"] == 0.0
+    assert result["kendall"] == pytest.approx(1.0)
+    values = np.array([0.3, -1.0, 0.3, 2.0, 0.3, -1.0])
+    assert aggregation.average_ranks(values).tolist() == stats.rankdata(values).tolist()

@@ -90,3 +90,19 @@ def test_empty_input_gives_no_interval():
         "interval": None,
         "ordinal": None,
     }
+
+
+def test_alpha_from_count_patterns_equals_alpha_from_every_unit():
+    _, counts = _random_counts(5, units=300)
+    patterns, frequency = agreement.count_patterns(counts)
+    assert frequency.sum() == len(counts) and len(patterns) < len(counts)
+    assert (np.diff(frequency) <= 0).all()  # most frequent first
+    for level in agreement.LEVELS:
+        assert agreement.value_count_alpha(
+            patterns, DOMAIN, level, frequency
+        ) == agreement.value_count_alpha(counts, DOMAIN, level)
+    direct = agreement.bootstrap_alpha_interval(counts, DOMAIN, samples=50, seed=3)
+    given = agreement.bootstrap_alpha_interval(
+        patterns, DOMAIN, samples=50, seed=3, frequency=frequency
+    )
+    assert direct == given and direct["interval"] is not None

@@ -283,3 +283,107 @@ def test_an_assignment_with_only_excluded_judgments_leaves_no_rows(batch):
     assert assignment_aggregate(assignment=assignment) == [statement.pk]
     assert not models.StatementAggregate.objects.filter(statement=statement).exists()
     assert models.AssignmentAggregation.objects.filter(assignment=assignment).exists()
+
+
+ALL_COLUMNS = (*DESCRIPTIVE, "dawid_skene", "glad", "mace")
+
+
+def _per_statement(batch):
+    """The batch's aggregate rows as the writers get them, with undefined sds and latent values."""
+    from assessments import aggregation
+    from assessments.selectors import analysis as selectors
+
+    fields, specs, truth = selectors.analysis_fields(batch=batch)
+    frame = selectors.judgment_frame(batch=batch, fields=fields, attempt_statuses=["passed"])
+    statements = selectors.statement_frame(statement_ids=set(frame["statement"]))
+    weights = aggregation.gold_weights(frame, statements, truth)
+    per_statement = aggregation.statement_aggregates(frame, specs, weights)
+    per_statement.loc[per_statement.index[::7], "sd"] = np.nan
+    per_statement["dawid_skene"] = np.where(per_statement.index % 3 == 0, np.nan, 0.5)
+    return per_statement, {f.slug: f.pk for f in fields}
+
+
+def test_copy_writer_stores_what_the_orm_writer_stores(batch):
+    from assessments.services import analysis as services
+
+    per_statement, field_ids = _per_statement(batch)
+    assert per_statement["sd"].isna().any() and len(per_statement) > 20
+    services.StatementAggregate.objects.bulk_create(
+        services._aggregate_row(batch, record, field_ids)
+        for record in services._records(per_statement)
+    )
+    by_orm = _aggregates(batch, ALL_COLUMNS)
+    models.StatementAggregate.objects.all().delete()
+    # Small chunks: rows cross several chunks and null/width groups.
+    services._aggregates_copy(batch, per_statement, field_ids, chunk_rows=7)
+    assert _aggregates(batch, ALL_COLUMNS) == by_orm
+    assert len(by_orm) == len(per_statement)
+
+
+def test_array_upsert_writes_what_the_orm_upsert_writes(batch):
+    from assessments.services import analysis as services
+
+    per_statement, field_ids = _per_statement(batch)
+    statements = sorted(per_statement["statement"].unique())
+    touched = statements[:4]
+    # The update: new values for the first three statements' rows except one field; the fourth
+    # statement has no rows left, so its stored rows must go.
+    update = per_statement[per_statement["statement"].isin(touched[:3])].copy()
+    update = update[update["field"] != update["field"].iloc[0]]
+    update["mean"] += 0.25
+    update["count_0"] += 1
+    results = []
+    for writer in (services._aggregates_upsert_orm, services._aggregates_upsert_sql):
+        models.StatementAggregate.objects.all().delete()
+        services._aggregates_copy(batch, per_statement, field_ids)
+        writer(batch, update, field_ids, touched)
+        results.append(_aggregates(batch, ALL_COLUMNS))
+    assert results[0] == results[1]
+    stored = results[1]
+    untouched = per_statement[~per_statement["statement"].isin(touched)]
+    assert len(stored) == len(untouched) + len(update)
+    assert not any(statement == touched[3] for statement, _ in stored)
+    row = update.iloc[0]
+    key = (int(row["statement"]), field_ids[row["field"]])
+    mean, dawid_skene = stored[key][DESCRIPTIVE.index("mean")], stored[key][-3]
+    assert mean == pytest.approx(row["mean"])
+    # Latent columns are batch-wide models: an upsert leaves the stored value.
+    assert dawid_skene == (None if np.isnan(row["dawid_skene"]) else row["dawid_skene"])
+
+
+def test_judges_of_selects_every_judgment_of_the_statements_judges(batch):
+    from assessments.selectors import analysis as selectors
+
+    fields, _, _ = selectors.analysis_fields(batch=batch)
+    statuses = ["passed"]
+    everything = selectors.judgment_frame(batch=batch, fields=fields, attempt_statuses=statuses)
+    touched = sorted(everything["statement"].unique())[:2]
+    judges = everything.loc[everything["statement"].isin(touched), "worker"].unique()
+    expected = everything[everything["worker"].isin(judges)].reset_index(drop=True)
+    assert 0 < len(expected) < len(everything)
+    frame = selectors.judgment_frame(
+        batch=batch, fields=fields, attempt_statuses=statuses, judges_of=touched
+    )
+    assert frame.equals(expected)
+    by_statement = selectors.judgment_frame(
+        batch=batch, fields=fields, attempt_statuses=statuses, statement_ids=touched
+    )
+    assert set(by_statement["statement"]) == set(touched)
+
+
+def test_aggregate_rows_go_with_their_statement_and_field_without_a_database_constraint(batch):
+    # The keys carry no database constraint (bulk writes skip row-by-row checks); Django's
+    # on_delete must still remove the rows.
+    abc = models.Dataset.objects.get(name="abc")
+    statement = models.Statement.objects.create(dataset=abc, external_id="gone", text="t")
+    field = models.AnswerField.objects.create(
+        batch=batch, slug="gone", label="gone", position=99, scale=[{"value": 0, "label": "x"}]
+    )
+    row = {"n": 1, "mean": 0, "median": 0, "histogram": [1], "majority": 0, "weighted_mean": 0}
+    kept = batch.fields.exclude(pk=field.pk).first()
+    models.StatementAggregate.objects.create(batch=batch, statement=statement, field=kept, **row)
+    other = models.Statement.objects.filter(dataset=abc).exclude(pk=statement.pk).first()
+    models.StatementAggregate.objects.create(batch=batch, statement=other, field=field, **row)
+    statement.delete()
+    field.delete()
+    assert not models.StatementAggregate.objects.exists()
