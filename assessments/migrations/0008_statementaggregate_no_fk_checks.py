@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0006_agreement_phi'),
+        ('assessments', '0007_batch_retry_from'),
     ]
 
     operations = [
