@@ -14,30 +14,12 @@ import pandas as pd
 from scipy import special, stats
 
 from . import agreement, agreement_phi
+from .field_specs import FieldSpec
 
 ALL_DATASETS = "all"
 LATENT_METHODS = ("dawid_skene", "glad", "mace")
 # Workers with no gold judgment get the prior weight: Laplace's rule with no evidence.
 PRIOR_WEIGHT = 0.5
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """An answer field: its slug, scale values in order and level of measurement."""
-
-    slug: str
-    domain: tuple[int, ...]
-    measurement: str = "interval"
-
-    @property
-    def midpoint(self) -> float:
-        return (self.domain[0] + self.domain[-1]) / 2
-
-    def normalise(self, values):
-        """Map scale values to [0, 1] so fields and expert scales of any length compare."""
-        return (np.asarray(values, dtype=float) - self.domain[0]) / (
-            self.domain[-1] - self.domain[0]
-        )
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from .models import Assignment, Batch
 from .selectors.analysis import analysis_pending
-from .services.analysis import assignment_aggregate, batch_recompute
 from .services.dashboard import dashboard_snapshot_refresh
 from .services.heartbeat import worker_heartbeat_record
 from .services.hits import assignments_expire_stale
@@ -21,6 +20,9 @@ def worker_heartbeat_task(self):
 
 
 # -- analysis ---------------------------------------------------------------------------------
+# Web processes import this module to send tasks; the analysis stack
+# (pandas, scipy, scikit-learn, crowd-kit, PyMC) is imported inside the tasks, so only Celery
+# workers pay its memory (over 100 MB per process) and start-up time.
 # The services are idempotent and serialise on the batch's analysis row, so acks_late
 # redelivery, retries and two copies of one task running at once are all harmless.
 
@@ -28,6 +30,8 @@ def worker_heartbeat_task(self):
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
 def assignment_aggregate_task(assignment_id: int):
     """Update the aggregates of the statements a completed assignment judged."""
+    from .services.analysis import assignment_aggregate  # imported here: see the note above
+
     assignment = Assignment.objects.select_related("batch").filter(pk=assignment_id).first()
     if assignment is not None:
         assignment_aggregate(assignment=assignment)
@@ -36,6 +40,8 @@ def assignment_aggregate_task(assignment_id: int):
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
 def batch_recompute_task(batch_id: int):
     """Recompute every stored analysis result of a batch."""
+    from .services.analysis import batch_recompute  # imported here: see the note above
+
     batch = Batch.objects.filter(pk=batch_id).first()
     if batch is not None:
         batch_recompute(batch=batch)

@@ -22,6 +22,7 @@ from ..models import (
 )
 from ..models.analysis import default_analysis_options
 from ..selectors import analysis as selectors
+from ..selectors import analysis_frames as frames
 
 AGGREGATE_COLUMNS = ("n", "mean", "median", "sd", "histogram", "majority", "weighted_mean")
 FRAME_COLUMNS = ("statement", "field", "n", "mean", "median", "sd", "majority", "weighted_mean")
@@ -99,8 +100,8 @@ def batch_recompute(*, batch: Batch) -> BatchAnalysis:
     analysis = _locked_analysis(batch)
     options, statuses = analysis_options(analysis=analysis)
     fields, specs, truth = selectors.analysis_fields(batch=batch)
-    frame = selectors.judgment_frame(batch=batch, fields=fields, attempt_statuses=statuses)
-    statements = selectors.statement_frame(statement_ids=selectors.batch_statement_ids(batch=batch))
+    frame = frames.judgment_frame(batch=batch, fields=fields, attempt_statuses=statuses)
+    statements = frames.statement_frame(statement_ids=selectors.batch_statement_ids(batch=batch))
     result = (
         aggregation.analyse(frame, statements, specs, truth, options)
         if specs
@@ -198,11 +199,11 @@ def assignment_aggregate(*, assignment: Assignment) -> list[int]:
     # A worker's weight comes from their gold judgments, which sit in their own assignment: one
     # query fetches every included judgment of the workers who judged a touched statement, and
     # the touched statements' own judgments are among them.
-    worker_frame = selectors.judgment_frame(
+    worker_frame = frames.judgment_frame(
         batch=batch, fields=fields, attempt_statuses=statuses, judges_of=touched
     )
     frame = worker_frame[worker_frame["statement"].isin(touched)]
-    statements = selectors.statement_frame(
+    statements = frames.statement_frame(
         statement_ids=set(touched) | set(worker_frame["statement"].tolist())
     )
     weights = aggregation.gold_weights(worker_frame, statements, truth) if specs else None

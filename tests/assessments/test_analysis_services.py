@@ -292,10 +292,11 @@ def _per_statement(batch):
     """The batch's aggregate rows as the writers get them, with undefined sds and latent values."""
     from assessments import aggregation
     from assessments.selectors import analysis as selectors
+    from assessments.selectors import analysis_frames as frames
 
     fields, specs, truth = selectors.analysis_fields(batch=batch)
-    frame = selectors.judgment_frame(batch=batch, fields=fields, attempt_statuses=["passed"])
-    statements = selectors.statement_frame(statement_ids=set(frame["statement"]))
+    frame = frames.judgment_frame(batch=batch, fields=fields, attempt_statuses=["passed"])
+    statements = frames.statement_frame(statement_ids=set(frame["statement"]))
     weights = aggregation.gold_weights(frame, statements, truth)
     per_statement = aggregation.statement_aggregates(frame, specs, weights)
     per_statement.loc[per_statement.index[::7], "sd"] = np.nan
@@ -353,19 +354,20 @@ def test_array_upsert_writes_what_the_orm_upsert_writes(batch):
 
 def test_judges_of_selects_every_judgment_of_the_statements_judges(batch):
     from assessments.selectors import analysis as selectors
+    from assessments.selectors import analysis_frames as frames
 
     fields, _, _ = selectors.analysis_fields(batch=batch)
     statuses = ["passed"]
-    everything = selectors.judgment_frame(batch=batch, fields=fields, attempt_statuses=statuses)
+    everything = frames.judgment_frame(batch=batch, fields=fields, attempt_statuses=statuses)
     touched = sorted(everything["statement"].unique())[:2]
     judges = everything.loc[everything["statement"].isin(touched), "worker"].unique()
     expected = everything[everything["worker"].isin(judges)].reset_index(drop=True)
     assert 0 < len(expected) < len(everything)
-    frame = selectors.judgment_frame(
+    frame = frames.judgment_frame(
         batch=batch, fields=fields, attempt_statuses=statuses, judges_of=touched
     )
     assert frame.equals(expected)
-    by_statement = selectors.judgment_frame(
+    by_statement = frames.judgment_frame(
         batch=batch, fields=fields, attempt_statuses=statuses, statement_ids=touched
     )
     assert set(by_statement["statement"]) == set(touched)
