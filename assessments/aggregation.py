@@ -334,7 +334,9 @@ def binary_accuracy(crowd: np.ndarray, midpoint: float, expert_normalised: np.nd
 
 def correlation_matrix(frame: pd.DataFrame, method: str = "pearson") -> dict:
     """Return pairwise-complete correlations as {field: {field: r}} (None where undefined)."""
-    if len(frame) and frame.notna().all().all():
+    if len(frame) < 2:  # undefined: numpy would warn about zero degrees of freedom
+        return {row: {col: None for col in frame.columns} for row in frame.columns}
+    if frame.notna().all().all():
         # Without missing values pairwise-complete is plain: one BLAS call instead of pandas'
         # per-pair loop, which matters at a million judgments.
         data = frame.to_numpy(dtype=float, copy=method == "spearman")

@@ -127,6 +127,14 @@ def test_correlations_are_none_when_undefined():
     assert result["pearson"] is None and result["kendall_p"] is None
 
 
+def test_correlation_matrix_of_one_judgment_is_undefined():
+    frame = pd.DataFrame({"a": [1.0], "b": [2.0]})
+    assert aggregation.correlation_matrix(frame) == {
+        "a": {"a": None, "b": None},
+        "b": {"a": None, "b": None},
+    }
+
+
 def test_five_numbers_and_binary_accuracy():
     assert aggregation.five_numbers(np.array([1.0, 2.0, 3.0, 4.0, np.nan])) == {
         "min": 1.0,
