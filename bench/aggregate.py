@@ -185,6 +185,31 @@ def load(batch, datasets, fields, n_statements):
         c.execute("VACUUM ANALYZE")
 
 
+def study_schema(batch):
+    """Give `batch` the study's nine 5-point fields; create the PolitiFact and ABC datasets."""
+    from assessments import scales
+    from assessments.models import AnswerField, Dataset, ExpertLevel
+
+    fields = [
+        AnswerField.objects.create(
+            batch=batch,
+            slug=slug,
+            label=slug,
+            position=i,
+            is_gold_field=i == 0,
+            scale=[{"value": v, "label": label} for v, label in scales.AGREEMENT_5],
+        )
+        for i, slug in enumerate(FIELDS)
+    ]
+    datasets = []
+    for name in ("politifact", "abc"):
+        dataset = Dataset.objects.create(name=name)
+        for ordinal, label in enumerate(scales.KNOWN_EXPERT_SCALES[name]):
+            ExpertLevel.objects.create(dataset=dataset, ordinal=ordinal, label=label)
+        datasets.append(dataset)
+    return fields, datasets
+
+
 def floor_seconds(batch):
     """Time one GROUP BY statement, field, value count over the batch, fetched through COPY."""
     import io
@@ -236,14 +261,10 @@ def main():
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from assessments import scales
     from assessments.models import (
-        AnswerField,
         Assignment,
         Batch,
         BatchAnalysis,
-        Dataset,
-        ExpertLevel,
         StatementAggregate,
     )
     from assessments.services.analysis import assignment_aggregate, batch_recompute
@@ -256,23 +277,7 @@ def main():
     try:
         owner = get_user_model().objects.create(username="bench")
         batch = Batch.objects.create(slug="bench", title="bench", owner=owner)
-        fields = [
-            AnswerField.objects.create(
-                batch=batch,
-                slug=slug,
-                label=slug,
-                position=i,
-                is_gold_field=i == 0,
-                scale=[{"value": v, "label": label} for v, label in scales.AGREEMENT_5],
-            )
-            for i, slug in enumerate(FIELDS)
-        ]
-        datasets = []
-        for name in ("politifact", "abc"):
-            dataset = Dataset.objects.create(name=name)
-            for ordinal, label in enumerate(scales.KNOWN_EXPERT_SCALES[name]):
-                ExpertLevel.objects.create(dataset=dataset, ordinal=ordinal, label=label)
-            datasets.append(dataset)
+        fields, datasets = study_schema(batch)
         BatchAnalysis.objects.create(
             batch=batch,
             options={

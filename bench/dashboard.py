@@ -49,8 +49,7 @@ def main():
     from django.test.utils import setup_test_environment
     from django.urls import reverse
 
-    from assessments import scales
-    from assessments.models import AnswerField, Batch, BatchAnalysis, Dataset, ExpertLevel
+    from assessments.models import Batch, BatchAnalysis
     from assessments.services.accounts import researcher_account_ensure
     from assessments.services.analysis import batch_recompute
     from assessments.services.dashboard import dashboard_snapshot_refresh
@@ -63,23 +62,7 @@ def main():
     try:
         owner, _ = researcher_account_ensure(username="bench")
         batch = Batch.objects.create(slug="bench", title="bench", owner=owner, status="live")
-        fields = [
-            AnswerField.objects.create(
-                batch=batch,
-                slug=slug,
-                label=slug,
-                position=i,
-                is_gold_field=i == 0,
-                scale=[{"value": v, "label": label} for v, label in scales.AGREEMENT_5],
-            )
-            for i, slug in enumerate(aggregate.FIELDS)
-        ]
-        datasets = []
-        for name in ("politifact", "abc"):
-            dataset = Dataset.objects.create(name=name)
-            for ordinal, label in enumerate(scales.KNOWN_EXPERT_SCALES[name]):
-                ExpertLevel.objects.create(dataset=dataset, ordinal=ordinal, label=label)
-            datasets.append(dataset)
+        fields, datasets = aggregate.study_schema(batch)
         # The page reads what these options produce; their cost is the analysis bench's subject.
         BatchAnalysis.objects.create(
             batch=batch, options={"bootstrap_samples": 50, "latent_methods": [], "folds": 0}
