@@ -111,6 +111,10 @@ class Gate:
     def check(self, submission: Submission) -> None:
         raise NotImplementedError
 
+    def bad_option(self, problem: str) -> ValidationError:
+        """The error for an option value this gate cannot use, prefixed with the gate's name."""
+        return ValidationError(f"{self.name}: {problem}", code="bad_option")
+
 
 @register_gate
 class CompletenessGate(Gate):
@@ -150,13 +154,10 @@ class MinimumTimeGate(Gate):
         super().__init__(**options)
         seconds = options.get("seconds", 2)
         if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds <= 0:
-            raise ValidationError("minimum_time: seconds must be positive", code="bad_option")
+            raise self.bad_option("seconds must be positive")
         kinds = options.get("pages", sorted(self._kinds))
         if not isinstance(kinds, list) or not kinds or not set(kinds) <= self._kinds:
-            raise ValidationError(
-                "minimum_time: pages must list 'statement' and/or 'questionnaire'",
-                code="bad_option",
-            )
+            raise self.bad_option("pages must list 'statement' and/or 'questionnaire'")
         self.seconds = float(seconds)
         self.kinds = frozenset(kinds)
 
@@ -198,9 +199,9 @@ class GoldOrderingGate(Gate):
         super().__init__(**options)
         for key in ("field", "higher", "lower"):
             if not isinstance(options.get(key), str) or not options[key]:
-                raise ValidationError(f"gold_ordering: {key} is required", code="bad_option")
+                raise self.bad_option(f"{key} is required")
         if options["higher"] == options["lower"]:
-            raise ValidationError("gold_ordering: higher and lower must differ", code="bad_option")
+            raise self.bad_option("higher and lower must differ")
         self.field = options["field"]
         self.higher, self.lower = options["higher"], options["lower"]
         self.strict = bool(options.get("strict", True))
@@ -234,7 +235,7 @@ class EvidenceFromSerpGate(Gate):
         super().__init__(**options)
         self.field = options.get("field")
         if self.field is not None and not isinstance(self.field, str):
-            raise ValidationError("evidence_from_serp: field must be a name", code="bad_option")
+            raise self.bad_option("field must be a name")
 
     def check(self, submission):
         specs = [f for f in submission.fields if f.requires_evidence]
@@ -271,7 +272,7 @@ class JustificationLengthGate(Gate):
         if words is not None and (
             not isinstance(words, int) or isinstance(words, bool) or words < 1
         ):
-            raise ValidationError("justification_length: min_words must be >= 1", code="bad_option")
+            raise self.bad_option("min_words must be >= 1")
         self.min_words = words
 
     def check(self, submission):
@@ -299,7 +300,7 @@ class AttentionCheckGate(Gate):
         super().__init__(**options)
         questions = options.get("questions")
         if not isinstance(questions, list) or not questions:
-            raise ValidationError("attention_check: list the question slugs", code="bad_option")
+            raise self.bad_option("list the question slugs")
         self.questions = frozenset(questions)
 
     def check(self, submission):
@@ -324,9 +325,7 @@ class StraightLiningGate(Gate):
         super().__init__(**options)
         fields = options.get("fields")
         if fields is not None and (not isinstance(fields, list) or not fields):
-            raise ValidationError(
-                "straight_lining: fields must be a non-empty list", code="bad_option"
-            )
+            raise self.bad_option("fields must be a non-empty list")
         self.fields = fields
 
     def check(self, submission):
