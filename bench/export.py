@@ -10,6 +10,10 @@ gunicorn (one sync worker, as in production) on 127.0.0.1, downloads
 /api/batches/<id>/exports/judgments/csv/ with a researcher token, then runs
 COPY (SELECT ...) TO STDOUT WITH CSV of the same rows, and prints both throughputs and the web
 worker's peak RSS (VmHWM). Targets: API >= 1/3 of COPY's rows/s, peak RSS <= 256 MB.
+
+On PostgreSQL the API's judgments CSV is itself written by the database, one COPY per 5,000
+judgments joined to a temporary table of worker pseudonyms (assessments/selectors/judgment_copy.py);
+the floor is a single COPY of the same rows with no pseudonyms, chunking, HTTP or authentication.
 """
 
 import argparse

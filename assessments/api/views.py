@@ -21,7 +21,8 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 from .. import models
-from ..exports import WRITERS, writer_get, zip_stream
+from ..exports import WRITERS, zip_stream
+from ..selectors import export_files
 from ..selectors import exports as export_selectors
 from ..selectors import researcher as selectors
 from ..selectors.analysis import analysis_report
@@ -212,12 +213,13 @@ class BatchViewSet(
         batch = self.get_object()
         if kind not in export_selectors.EXPORT_KINDS or file_format not in WRITERS:
             raise exceptions.NotFound(f"No {kind!r} export as {file_format!r}.")
-        columns, rows = export_selectors.export_table(
-            batch=batch, kind=kind, include_simulated=_include_simulated(request)
+        writer, chunks = export_files.export_file(
+            batch=batch,
+            kind=kind,
+            file_format=file_format,
+            include_simulated=_include_simulated(request),
         )
-        writer = writer_get(file_format)(columns)
-        filename = f"{batch.slug}-{kind}.{writer.extension}"
-        return _download(writer.stream(rows), writer.media_type, filename)
+        return _download(chunks, writer.media_type, f"{batch.slug}-{kind}.{writer.extension}")
 
     @extend_schema(
         responses={200: serializers.AnalysisReportSerializer},
@@ -246,7 +248,7 @@ class BatchViewSet(
     def package(self, request, pk=None):
         batch = self.get_object()
         today = datetime.date.today().isoformat()
-        members = export_selectors.batch_package_members(
+        members = export_files.batch_package_members(
             batch, today=today, include_simulated=_include_simulated(request)
         )
         return _download(zip_stream(members), "application/zip", f"{batch.slug}-{today}.zip")

@@ -1,6 +1,5 @@
-"""Export rows: bulk exports and study data packages, streamed in bounded chunks."""
+"""Export tables: the columns and rows of each bulk export, read in bounded chunks."""
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -11,13 +10,12 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from search.models import SearchQuery
 from search.selectors import search_results_marked
 
-from ..exports import DATA_DICTIONARY_COLUMNS, Column, data_dictionary_rows, writer_get
+from ..exports import Column
 from ..models import (
     Assignment,
     Attempt,
     Batch,
     BehaviourEvent,
-    Dataset,
     Judgment,
     JudgmentValue,
     QuestionnaireAnswer,
@@ -112,7 +110,7 @@ JUDGMENT_EXTRA = (
 )
 
 
-def _field_columns(batch: Batch) -> list[tuple[int, Column]]:
+def field_columns(batch: Batch) -> list[tuple[int, Column]]:
     return [
         (
             field.pk,
@@ -129,7 +127,7 @@ def _field_columns(batch: Batch) -> list[tuple[int, Column]]:
 
 def judgment_import_columns(batch: Batch) -> list[Column]:
     """Return the judgments import format for `batch`: head, a column per field slug, tail."""
-    return [*JUDGMENT_HEAD, *(c for _, c in _field_columns(batch)), *JUDGMENT_TAIL]
+    return [*JUDGMENT_HEAD, *(c for _, c in field_columns(batch)), *JUDGMENT_TAIL]
 
 
 def judgment_export_columns(batch: Batch) -> list[Column]:
@@ -159,12 +157,35 @@ JUDGMENT_FIELDS = (
 )
 
 
+# The judgments the data package holds. The import format has no status column: import_judgments
+# takes a worker's last try as passed and earlier ones as failed. So the package holds the tries
+# of workers who completed the batch, which re-import with exactly their statuses; the bulk export
+# keeps everything, with its status columns.
+IMPORTABLE = Q(
+    attempt__assignment__status=Assignment.Status.COMPLETED,
+    attempt__status__in=[Attempt.Status.PASSED, Attempt.Status.FAILED],
+)
+
+
+def judgment_queryset(
+    batch: Batch, *, include_simulated: bool = False, importable_only: bool = False
+) -> QuerySet[Judgment]:
+    """Return the judgments an export of `batch` holds (only IMPORTABLE ones if asked)."""
+    judgments = _real_workers(
+        Judgment.objects.filter(attempt__assignment__batch=batch),
+        "attempt__assignment__worker",
+        include_simulated,
+    )
+    return judgments.filter(IMPORTABLE) if importable_only else judgments
+
+
 def judgment_export_rows(
     batch: Batch,
     *,
     salt: str | None = None,
     chunk_size: int | None = None,
     include_simulated: bool = False,
+    importable_only: bool = False,
 ) -> Iterator[tuple]:
     """Yield one row per judgment of `batch` (worker x statement x attempt), in judgment_export_columns order.
 
@@ -173,14 +194,12 @@ def judgment_export_rows(
     Both come through server-side cursors (PostgreSQL) or chunked fetches (SQLite), `chunk_size`
     judgments at a time, so memory does not grow with the batch.
     """
-    field_ids = [field_id for field_id, _ in _field_columns(batch)]
+    field_ids = [field_id for field_id, _ in field_columns(batch)]
     slot = {field_id: index for index, field_id in enumerate(field_ids)}
     pseudonym = Pseudonymiser(salt)
     size = chunk_size or EXPORT_CHUNK_SIZE
-    judgments = _real_workers(
-        Judgment.objects.filter(attempt__assignment__batch=batch),
-        "attempt__assignment__worker",
-        include_simulated,
+    judgments = judgment_queryset(
+        batch, include_simulated=include_simulated, importable_only=importable_only
     ).order_by("pk")
     bounds = judgments.aggregate(low=Min("pk"), high=Max("pk"))
     if bounds["low"] is None:
@@ -497,14 +516,6 @@ EXPORT_KINDS: dict[str, tuple[Callable[[Batch], list[Column]], Callable[..., Ite
 }
 
 
-def export_table(
-    *, batch: Batch, kind: str, include_simulated: bool = False
-) -> tuple[list[Column], Iterator[tuple]]:
-    """Return the columns and a lazy row iterator of export `kind` for `batch`."""
-    columns, rows = EXPORT_KINDS[kind]
-    return columns(batch), rows(batch, include_simulated=include_simulated)
-
-
 def batch_configuration(batch: Batch) -> dict:
     """Return `batch`'s configuration as JSON-ready data, in the shape batch creation accepts.
 
@@ -569,78 +580,3 @@ def batch_configuration(batch: Batch) -> dict:
         for design in batch.designs.order_by("number").prefetch_related("statements")
     ]
     return config
-
-
-def _citation_cff(batch: Batch, today: str) -> str:
-    # JSON strings are valid YAML scalars, so json.dumps quotes any text safely.
-    q = json.dumps
-    owner = batch.owner.get_full_name() or batch.owner.get_username()
-    lines = [
-        "cff-version: 1.2.0",
-        'message: "If you use this data, please cite it as below, and cite the datasets listed under references."',
-        "type: dataset",
-        f"title: {q(f'{batch.title} (truthcrowd batch {batch.slug})')}",
-        "authors:",
-        f"  - name: {q(owner)}",
-        f"date-released: {q(today)}",
-        f"version: {q(str(batch.config_version))}",
-    ]
-    if batch.description:
-        lines.append(f"abstract: {q(batch.description)}")
-    datasets = Dataset.objects.filter(
-        Q(statements__batches=batch) | Q(statements__gold_in_batches=batch)
-    ).distinct()
-    references = [d for d in datasets.order_by("name") if d.citation or d.title]
-    if references:
-        lines.append("references:")
-        for dataset in references:
-            lines += [
-                "  - type: data",
-                f"    title: {q(dataset.title or dataset.name)}",
-                "    authors:",
-                f"      - name: {q(dataset.name)}",
-            ]
-            if dataset.citation:
-                lines.append(f"    notes: {q(dataset.citation)}")
-    return "\n".join(lines) + "\n"
-
-
-def batch_package_members(
-    batch: Batch, *, today: str, include_simulated: bool = False
-) -> Iterator[tuple[str, Iterator[bytes]]]:
-    """Yield the files of `batch`'s study data package as (name, byte chunks), lazily.
-
-    judgments.csv is exactly the judgments import format, so the package can be imported again.
-    """
-    csv_writer = writer_get("csv")
-    real = {"include_simulated": include_simulated}
-    judgment_columns = judgment_import_columns(batch)
-    width = len(judgment_columns)
-    names = [column.name for column in judgment_export_columns(batch)]
-    attempt_status, assignment_status = (
-        names.index("attempt_status"),
-        names.index("assignment_status"),
-    )
-
-    def importable(row: tuple) -> bool:
-        # The import format has no status column: import_judgments takes a worker's last try as
-        # passed and earlier ones as failed. So the package holds the tries of workers who
-        # completed the batch, which re-import with exactly their statuses; the bulk export
-        # keeps everything, with its status columns.
-        return row[assignment_status] == "completed" and row[attempt_status] in ("passed", "failed")
-
-    # Row iterators are generators: nothing is read until the zip reaches their file.
-    files = [
-        ("judgments.csv", judgment_columns,
-         (row[:width] for row in judgment_export_rows(batch, **real) if importable(row))),
-        *((f"{kind.replace('-', '_')}.csv", columns(batch), rows(batch, **real))
-          for kind, (columns, rows) in EXPORT_KINDS.items() if kind != "judgments"),
-        ("statements.csv", list(STATEMENT_COLUMNS), statement_export_rows(batch)),
-    ]  # fmt: skip
-    for name, columns, rows in files:
-        yield name, csv_writer(columns).stream(rows)
-    dictionary = data_dictionary_rows([(name, columns) for name, columns, _ in files])
-    yield "data_dictionary.csv", csv_writer(DATA_DICTIONARY_COLUMNS).stream(dictionary)
-    configuration = json.dumps(batch_configuration(batch), indent=2, ensure_ascii=False)
-    yield "batch.json", iter([configuration.encode()])
-    yield "CITATION.cff", iter([_citation_cff(batch, today).encode()])
