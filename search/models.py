@@ -41,7 +41,11 @@ class SearchQuery(models.Model):
         OK = "ok"
         FAILED = "failed", "provider failed"
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="searches")
+    # No index of its own: the (assignment, statement) index below serves lookups by assignment,
+    # and every search writes one index entry fewer.
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="searches", db_index=False
+    )
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="searches")
     text = models.CharField(max_length=500, help_text="The query as sent to the provider.")
     page = models.PositiveSmallIntegerField(default=1)
@@ -77,7 +81,11 @@ class SearchQuery(models.Model):
 class SearchResult(models.Model):
     """One result exactly as shown to the worker; `url_key` is the normalised URL gates compare."""
 
-    query = models.ForeignKey(SearchQuery, on_delete=models.CASCADE, related_name="results")
+    # No index of its own: the unique (query, rank) index serves lookups by query, and each of
+    # a search's results writes one index entry fewer.
+    query = models.ForeignKey(
+        SearchQuery, on_delete=models.CASCADE, related_name="results", db_index=False
+    )
     rank = models.PositiveSmallIntegerField(help_text="1-based position across pages as shown.")
     url = models.URLField(max_length=2000)
     url_key = models.CharField(max_length=2000)

@@ -64,18 +64,34 @@ def _context_sql() -> str:
     )
 
 
+@functools.cache
+def _columns(model, names: tuple[str, ...]) -> tuple[list[str], list[tuple]]:
+    """Return the attnames of `names` and, per field, its column and the ORM's converters.
+
+    Looked up once per process: on every search they cost more than the query they convert.
+    """
+    fields = [model._meta.get_field(name) for name in names]
+    converters = []
+    for field in fields:
+        column = field.get_col(model._meta.db_table)
+        converters.append(
+            (
+                column,
+                connection.ops.get_db_converters(column) + column.get_db_converters(connection),
+            )
+        )
+    return [f.attname for f in fields], converters
+
+
 def _instance(model, names: tuple[str, ...], values: list):
     """Return a `model` instance from raw column values, converted as the ORM would."""
-    fields = [model._meta.get_field(name) for name in names]
+    attnames, converters = _columns(model, names)
     converted = []
-    for field, value in zip(fields, values, strict=True):
-        column = field.get_col(model._meta.db_table)
-        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(
-            connection
-        ):
+    for (column, convert_all), value in zip(converters, values, strict=True):
+        for convert in convert_all:
             value = convert(value, column, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+    return model.from_db(connection.alias, attnames, converted)
 
 
 def search_context_get(*, token: str, statement_id: object) -> tuple[Assignment, Statement]:
