@@ -86,3 +86,14 @@ def populate(batch, *, n_workers=12, seed=0, per_level=2):
         rng.shuffle(items)
         assignments.append(complete_assignment(batch, worker, items, rng))
     return pool, gold, assignments
+
+
+def truth_only_batch(*, n_workers: int, seed: int, **options):
+    """A small batch judged on overall truthfulness alone, with fast analysis options."""
+    batch = study_batch(fields=("overall-truthfulness",))
+    populate(batch, n_workers=n_workers, seed=seed, per_level=1)
+    models.BatchAnalysis.objects.create(
+        batch=batch,
+        options={"bootstrap_samples": 10, "latent_methods": [], "prediction": False, **options},
+    )
+    return batch

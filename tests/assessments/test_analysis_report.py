@@ -80,19 +80,8 @@ def test_report_reads_a_fixed_number_of_queries(django_assert_num_queries):
     assert len(report["per_statement"]) == 9
 
 
-def _truth_only_batch(*, n_workers: int, seed: int, **options):
-    """A small batch judged on overall truthfulness alone, with fast analysis options."""
-    batch = analysis_data.study_batch(fields=("overall-truthfulness",))
-    analysis_data.populate(batch, n_workers=n_workers, seed=seed, per_level=1)
-    models.BatchAnalysis.objects.create(
-        batch=batch,
-        options={"bootstrap_samples": 10, "latent_methods": [], "prediction": False, **options},
-    )
-    return batch
-
-
 def test_phi_is_opt_in_stored_per_dataset_and_field_and_kept_for_later_recomputes():
-    batch = _truth_only_batch(n_workers=6, seed=2, phi_draws=200)
+    batch = analysis_data.truth_only_batch(n_workers=6, seed=2, phi_draws=200)
     plain = _run(batch.slug, "--json", "--recompute")
     assert "phi" not in plain["agreement"]["politifact"]["overall-truthfulness"]
 
@@ -125,7 +114,7 @@ def test_bad_phi_options_are_refused_by_name():
 
 
 def test_phi_is_skipped_above_phi_max_judgments():
-    batch = _truth_only_batch(n_workers=4, seed=3, phi_max_judgments=5)
+    batch = analysis_data.truth_only_batch(n_workers=4, seed=3, phi_max_judgments=5)
     report = _run(batch.slug, "--json", "--phi")
     assert report["n_judgments"] > 5
     entry = report["agreement"]["all"]["overall-truthfulness"]
