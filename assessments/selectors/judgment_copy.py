@@ -119,50 +119,51 @@ class _ChunkQuery:
     def __init__(self, cursor, batch: Batch, judgments, columns: Sequence[Column], pseudonyms):
         quote = connection.ops.quote_name
         field_ids = [field_id for field_id, _ in exports.field_columns(batch)]
-        # The export's columns in order: worker, the head, a column per field, the tail, extras.
-        paths = [
-            "attempt__assignment__worker_id",
-            *exports.JUDGMENT_FIELDS[2:4],
-            *(f"field:{n}" for n in range(len(field_ids))),
-            *exports.JUDGMENT_FIELDS[4:],
+        head, tail = exports.JUDGMENT_FIELDS[2:4], exports.JUDGMENT_FIELDS[4:]
+        # The export's columns in order: the worker, the head (e.c1, e.c2), a column per field
+        # (v.f0, v.f1, ...), then the tail and the context columns (e.c3, ...).
+        sources = [
+            f"{pseudonyms}.pseudonym",
+            "e.c1",
+            "e.c2",
+            *(f"v.f{n}" for n in range(len(field_ids))),
+            *(f"e.c{n}" for n in range(3, 3 + len(tail))),
         ][: len(columns)]
-        judgment_paths = [path for path in paths if not path.startswith("field:")]
+        selected = sources[1:]
+        cells = [_AS_TEXT[c.kind].format(s) for c, s in zip(columns[1:], selected, strict=True)]
         sql, params = (
-            judgments.order_by().values_list("pk", *judgment_paths).query.sql_with_params()
+            judgments.order_by()
+            .values_list("pk", "attempt__assignment__worker_id", *head, *tail)
+            .query.sql_with_params()
         )
-        cells = iter(f"e.c{n}" for n in range(len(judgment_paths)))
-        sources = [f"v.f{path[6:]}" if path.startswith("field:") else next(cells) for path in paths]
-        formatted = [f"{pseudonyms}.pseudonym"] + [
-            _AS_TEXT[column.kind].format(source)
-            for column, source in zip(columns[1:], sources[1:], strict=True)
-        ]
-        aliases = ", ".join(["id", *(f"c{n}" for n in range(len(judgment_paths)))])
-        pivots = "".join(
+        aliases = ", ".join(["id", *(f"c{n}" for n in range(3 + len(tail)))])
+        self._select = (
+            f"SELECT {sources[0]}, {', '.join(cells)} "
+            f"FROM ({_mogrify(cursor, sql, params)}) AS e({aliases}) "
+            f"JOIN {pseudonyms} ON {pseudonyms}.worker_id = e.c0"
+        )
+        self._judgment_id = quote("judgment_id")
+        self._pivots = "".join(
             f", max({quote('value')}) FILTER (WHERE {quote('field_id')} = {int(field_id)}) AS f{n}"
             for n, field_id in enumerate(field_ids)
         )
-        self._select = (
-            f"SELECT {', '.join(formatted)} FROM ({_mogrify(cursor, sql, params)}) AS e({aliases}) "
-            f"JOIN {pseudonyms} ON {pseudonyms}.worker_id = e.c0"
-        )
-        # Grouped by judgment alone, over the chunk's id range only: a hash of a few thousand
-        # rows. (Grouping the joined judgment rows instead sorts them on every selected column.)
-        self._values = (
-            f"SELECT {quote('judgment_id')}{pivots} FROM {quote(JudgmentValue._meta.db_table)} "
-            "WHERE {bounds} GROUP BY " + quote("judgment_id")
-        )
+        self._values_table = quote(JudgmentValue._meta.db_table)
 
     def sql(self, low: int, high: int | None) -> str:
         """Return the SELECT of the judgments with ids in (low, high] (no upper end if None)."""
 
-        # Integers from the database: safe to write into the SQL, which COPY cannot bind.
         def bounds(column: str) -> str:
-            return f"{column} > {int(low)}" + (
-                "" if high is None else f" AND {column} <= {int(high)}"
-            )
+            # Integers from the database: safe to write into the SQL, which COPY cannot bind.
+            upper = "" if high is None else f" AND {column} <= {int(high)}"
+            return f"{column} > {int(low)}{upper}"
 
-        values = self._values.replace("{bounds}", bounds(connection.ops.quote_name("judgment_id")))
+        # The values grouped by judgment alone, over the chunk's id range only: a few thousand
+        # rows. (Grouping the joined judgment rows instead sorts them on every selected column.)
+        values = (
+            f"SELECT {self._judgment_id}{self._pivots} FROM {self._values_table} "
+            f"WHERE {bounds(self._judgment_id)} GROUP BY {self._judgment_id}"
+        )
         return (
-            f"{self._select} LEFT JOIN ({values}) AS v ON v.{connection.ops.quote_name('judgment_id')} = e.id "
+            f"{self._select} LEFT JOIN ({values}) AS v ON v.{self._judgment_id} = e.id "
             f"WHERE {bounds('e.id')} ORDER BY e.id"
         )
