@@ -4,10 +4,12 @@ import io
 import uuid
 from collections.abc import Iterator, Sequence
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from ..exports import Column, writer_get
 from ..models import Batch, JudgmentValue, Worker
+from ..pseudonyms import worker_pseudonym
 from . import exports
 
 # SQL that prints a column's value as CsvWriter does (exports._TEXT and Python's str()); NULL
@@ -99,15 +101,19 @@ def _pseudonym_table(cursor, batch: Batch, salt: str | None) -> str:
         f"CREATE TEMPORARY TABLE {name} (worker_id bigint PRIMARY KEY, pseudonym text NOT NULL) "
         "ON COMMIT DROP"
     )
-    pseudonym = exports.Pseudonymiser(salt)
+    salt = salt or settings.WORKER_ID_SALT
     workers = Worker.objects.filter(assignments__batch=batch).values_list(
         "pk", "platform", "platform_id"
     )
-    rows = io.StringIO()
-    for pk, platform, platform_id in workers.iterator(chunk_size=exports.EXPORT_CHUNK_SIZE):
-        rows.write(f"{pk}\t{pseudonym(platform, platform_id)}\n")  # hex digits: nothing to escape
-    rows.seek(0)
-    cursor.copy_expert(f"COPY {name} FROM STDIN", rows)
+    size = exports.EXPORT_CHUNK_SIZE
+    lines = []
+    for pk, platform, platform_id in workers.iterator(chunk_size=size):
+        # Hex digits and an integer: nothing to escape in COPY's text format.
+        lines.append(f"{pk}\t{worker_pseudonym(platform, platform_id, salt=salt)}\n")
+        if len(lines) == size:
+            cursor.copy_expert(f"COPY {name} FROM STDIN", io.StringIO("".join(lines)))
+            lines.clear()
+    cursor.copy_expert(f"COPY {name} FROM STDIN", io.StringIO("".join(lines)))
     cursor.execute(f"ANALYZE {name}")
     return name
 

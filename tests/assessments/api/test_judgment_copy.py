@@ -95,9 +95,10 @@ def test_copy_writes_the_same_bytes_as_the_csv_writer(owner, options):
 
 
 @pytest.mark.django_db
-def test_copy_inside_a_transaction_reads_the_same_rows(owner):
+def test_copy_inside_a_transaction_reads_the_same_rows(owner, monkeypatch):
     # Inside an outer transaction (a test, or a caller's atomic block) the isolation level cannot
     # be changed any more; the export then runs in that transaction, on a savepoint.
+    monkeypatch.setattr(exports, "EXPORT_CHUNK_SIZE", 2)  # pseudonyms copied 2 workers at a time
     batch = _tricky_batch(owner)
     columns = exports.judgment_export_columns(batch)
     assert _written_by_copy(batch, columns) == _written_by_python(batch, columns)
