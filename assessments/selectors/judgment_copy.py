@@ -31,12 +31,18 @@ _AS_TEXT = {
 
 
 def judgment_copy_supported() -> bool:
-    """Return True when the database can write the judgments CSV (PostgreSQL through psycopg2)."""
+    """Return True when the database can write the judgments CSV: PostgreSQL through psycopg2
+    (psycopg 3 has another COPY API), with the right to create temporary tables (granted to
+    every user by default, but a locked-down deployment may revoke it)."""
     if connection.vendor != "postgresql":
         return False
     from django.db.backends.postgresql.psycopg_any import is_psycopg3
 
-    return not is_psycopg3  # psycopg 3 has a different COPY API
+    if is_psycopg3:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT has_database_privilege(current_database(), 'TEMPORARY')")
+        return cursor.fetchone()[0]
 
 
 def judgment_csv_copy(

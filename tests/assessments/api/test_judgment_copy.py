@@ -126,3 +126,21 @@ def test_an_empty_batch_is_a_header_only(owner):
     columns = exports.judgment_export_columns(batch)
     assert _written_by_copy(batch, columns) == _written_by_python(batch, columns)
     assert _written_by_copy(batch, columns).count(b"\n") == 1
+
+
+@pytest.mark.django_db
+def test_without_the_right_to_create_temporary_tables_the_csv_writer_is_used(owner):
+    from django.db import connection
+
+    assert judgment_copy_supported()
+    with connection.cursor() as cursor:  # all undone when the test's transaction rolls back
+        cursor.execute("CREATE ROLE truthcrowd_no_temp")
+        cursor.execute(
+            f"REVOKE TEMPORARY ON DATABASE {connection.ops.quote_name(connection.settings_dict['NAME'])} FROM PUBLIC"
+        )
+        cursor.execute("SET LOCAL ROLE truthcrowd_no_temp")
+    try:
+        assert not judgment_copy_supported()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
