@@ -68,7 +68,8 @@ def _context_sql() -> str:
 def _columns(model, names: tuple[str, ...]) -> tuple[list[str], list[tuple]]:
     """Return the attnames of `names` and, per field, its column and the ORM's converters.
 
-    Looked up once per process: on every search they cost more than the query they convert.
+    Looked up once per process (per search, the lookup cost as much as the query itself); the
+    converters depend on the backend only, not on which thread's connection they came from.
     """
     fields = [model._meta.get_field(name) for name in names]
     converters = []

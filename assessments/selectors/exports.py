@@ -111,6 +111,7 @@ JUDGMENT_EXTRA = (
 
 
 def field_columns(batch: Batch) -> list[tuple[int, Column]]:
+    """Return (answer field id, its export column) for each answer field of `batch`, in order."""
     return [
         (
             field.pk,
