@@ -32,8 +32,6 @@ class PhiResult:
     converged: bool
     n_items: int
     n_ratings: int
-    draws: int
-    chains: int
 
 
 def phi_from_precision(precision):
@@ -157,6 +155,4 @@ def _sample(*, n, log_y, log_1my, draws, tune, chains, seed) -> PhiResult:
         converged=bool(np.isfinite(r_hat) and abs(r_hat - 1) <= RHAT_TOLERANCE),
         n_items=len(n),
         n_ratings=int(n.sum()),
-        draws=draws,
-        chains=chains,
     )

@@ -104,6 +104,16 @@ def batch_fields(batch: Batch) -> list[AnswerField]:
     return list(AnswerField.objects.filter(batch=batch).order_by("position"))
 
 
+def judgment_values_by_slug(judgment, fields: list[AnswerField]) -> dict[str, int]:
+    """Return a judgment's values (prefetched) by field slug, for the `fields` given; {} for None."""
+    slugs = {f.id: f.slug for f in fields}
+    return {
+        slugs[v.field_id]: v.value
+        for v in (judgment.values.all() if judgment else ())
+        if v.field_id in slugs
+    }
+
+
 def statement_text_shown(statement: Statement, batch: Batch) -> str:
     """The text this batch displays: the cleaned variant only when asked for and available."""
     if batch.text_variant == Batch.TextVariant.CLEAN and statement.text_clean:

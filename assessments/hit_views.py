@@ -22,6 +22,7 @@ from .hit_selectors import (
     attempt_current,
     attempt_serves,
     batch_fields,
+    judgment_values_by_slug,
     progress_index,
     resume_index,
     statement_text_shown,
@@ -288,12 +289,7 @@ def _page_context(assignment: Assignment, attempt: Attempt, pages: list[Page], p
             .first()
         )
         fields = batch_fields(batch)
-        slugs = {f.id: f.slug for f in fields}
-        values = {
-            slugs[v.field_id]: v.value
-            for v in (judgment.values.all() if judgment else ())
-            if v.field_id in slugs
-        }
+        values = judgment_values_by_slug(judgment, fields)
         context.update(
             statement={
                 "id": statement.id,

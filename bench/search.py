@@ -233,8 +233,9 @@ def run(args):
     for _ in range(args.rounds):
         cache.clear()  # every round's first API call of a query misses the cache again
         for q in queries:  # interleaved: bare, then the API twice (the first misses the cache)
-            for times in (bare_ms, miss_ms, hit_ms):
-                times.extend(timed(bare if times is bare_ms else api, [q]))
+            bare_ms += timed(bare, [q])
+            miss_ms += timed(api, [q])
+            hit_ms += timed(api, [q])
     trivial_ms = timed(trivial, queries)
     counts = _query_counts(bare, api, queries[0] + " again")
 

@@ -171,17 +171,22 @@ class QuestionnaireAnswerFilter(django_filters.FilterSet):
         fields = ["batch", "assignment", "questionnaire", "question", "is_correct"]
 
 
-class AssignmentRowFilter(django_filters.FilterSet):
-    """Filters of the rows logged for an assignment about a statement (events, search logs).
+class StatementRowFilter(django_filters.FilterSet):
+    """Filters of rows about a statement: by id, external id and dataset.
 
     Declared filters need not be listed in a subclass's Meta.fields: django-filter adds them.
     """
 
-    batch = IdFilter(field_name="assignment__batch")
-    assignment = IdFilter(field_name="assignment")
     statement = IdFilter(field_name="statement")
     statement_id = django_filters.CharFilter(field_name="statement__external_id")
     dataset = django_filters.CharFilter(field_name="statement__dataset__name")
+
+
+class AssignmentRowFilter(StatementRowFilter):
+    """Filters of the rows logged for an assignment about a statement (events, search logs)."""
+
+    batch = IdFilter(field_name="assignment__batch")
+    assignment = IdFilter(field_name="assignment")
     after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
     before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
@@ -223,10 +228,7 @@ class FieldResultFilter(django_filters.FilterSet):
     field_slug = django_filters.CharFilter(field_name="field__slug")
 
 
-class StatementAggregateFilter(FieldResultFilter):
-    statement = IdFilter(field_name="statement")
-    statement_id = django_filters.CharFilter(field_name="statement__external_id")
-    dataset = django_filters.CharFilter(field_name="statement__dataset__name")
+class StatementAggregateFilter(FieldResultFilter, StatementRowFilter):
     is_gold = django_filters.BooleanFilter(field_name="statement__is_gold")
 
     class Meta:

@@ -106,9 +106,6 @@ def judgment_frame(
             frame = pd.DataFrame(
                 {c: data[:, i].astype(dtypes[c]) for i, c in enumerate(columns)}, copy=False
             )
-    for column in INTEGER_COLUMNS:
-        if frame[column].dtype != np.int64:
-            frame[column] = frame[column].astype(np.int64)
     return frame
 
 

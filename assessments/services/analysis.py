@@ -42,11 +42,11 @@ def analysis_options(*, analysis: BatchAnalysis) -> tuple[aggregation.Options, l
     methods = raw.get("latent_methods")
     if not isinstance(methods, list) or set(methods) - set(aggregation.LATENT_METHODS):
         errors.append(f"latent_methods must be a list drawn from {aggregation.LATENT_METHODS}")
-    numbers = ("bootstrap_samples", "seed", "folds", "prediction_max_statements", "phi_draws")
+    numbers = ("bootstrap_samples", "seed", "folds", "prediction_max_statements")
     for key in (*numbers, "latent_max_judgments", "phi_max_judgments"):
         if not isinstance(raw.get(key), int) or raw[key] < 0:
             errors.append(f"{key} must be a non-negative integer")
-    if isinstance(raw.get("phi_draws"), int) and raw["phi_draws"] < 1:
+    if not isinstance(raw.get("phi_draws"), int) or raw["phi_draws"] < 1:
         errors.append("phi_draws must be a positive integer")
     for key in ("include_gold", "prediction", "phi"):
         if not isinstance(raw.get(key), bool):
@@ -261,17 +261,9 @@ def _aggregates_upsert_sql(
                 per_statement["statement"].astype(int).tolist(),
                 per_statement["field"].map(field_ids).astype(int).tolist(),
             )
-            counts = per_statement.filter(like="count_").to_numpy(dtype=np.int64)
-            widths = per_statement["width"].to_numpy()
             values = {
                 "n": ("integer", per_statement["n"].astype(int).tolist()),
-                "histogram": (
-                    "jsonb",
-                    [
-                        json.dumps(row[:width].tolist())
-                        for row, width in zip(counts, widths, strict=True)
-                    ],
-                ),
+                "histogram": ("jsonb", [json.dumps(h) for h in _histograms(per_statement)]),
             }
             for name in ("mean", "median", "sd", "majority", "weighted_mean"):
                 column = [_optional(float(v)) for v in per_statement[name]]
@@ -313,13 +305,18 @@ def _assignments_mark(assignment_ids: list[int], now) -> None:
     )
 
 
+def _histograms(per_statement: pd.DataFrame) -> list[list[int]]:
+    """Return each row's counts per scale value, in scale order (its first `width` counts)."""
+    counts = per_statement.filter(like="count_").to_numpy(dtype=np.int64)
+    widths = per_statement["width"].to_numpy() if len(per_statement) else []
+    return [row[:width].tolist() for row, width in zip(counts, widths, strict=True)]
+
+
 def _records(per_statement: pd.DataFrame):
     columns = [*FRAME_COLUMNS, *(c for c in LATENT_COLUMNS if c in per_statement.columns)]
     records = per_statement[columns].to_dict("records")
-    widths = per_statement["width"].to_numpy() if len(per_statement) else []
-    counts = per_statement.filter(like="count_").to_numpy(dtype=np.int64)
-    for record, width, row in zip(records, widths, counts, strict=True):
-        record["histogram"] = row[:width].tolist()
+    for record, histogram in zip(records, _histograms(per_statement), strict=True):
+        record["histogram"] = histogram
     return records
 
 

@@ -15,7 +15,9 @@ from .. import allocation, quality, scales
 from ..hit_selectors import (
     Page,
     attempt_current,
+    attempt_serves,
     batch_fields,
+    judgment_values_by_slug,
     statement_text_shown,
 )
 from ..models import (
@@ -241,14 +243,8 @@ def _assignment_start(*, batch, platform, platform_id, platform_params, now) -> 
 def _assignment_lock(assignment: Assignment) -> Assignment:
     """Re-read `assignment` under its row lock; the batch row is never locked (that would make
     every worker of the batch wait for every other worker's answer save)."""
-    if not Assignment.batch.is_cached(assignment):
-        return (
-            Assignment.objects.select_for_update(of=("self",))
-            .select_related("batch")
-            .get(pk=assignment.pk)
-        )
-    # The caller read the batch in this request already: reuse it rather than join it again.
     locked = Assignment.objects.select_for_update(of=("self",)).get(pk=assignment.pk)
+    # Callers have read the batch in this request already: reuse it rather than join it again.
     locked.batch = assignment.batch
     return locked
 
@@ -577,17 +573,12 @@ def submission_build(
     assignment: Assignment,
     attempt: Attempt,
     gate_names: set[str],
-    serves: dict[str, PageServe] | None = None,
+    serves: dict[str, PageServe],
 ):
-    """Collect an attempt's answers and server timestamps into a quality.Submission.
-
-    `serves` (the attempt's PageServe rows by page key) saves a query when the caller has them.
-    """
+    """Collect an attempt's answers and server timestamps (`serves`: its PageServe rows by page
+    key) into a quality.Submission."""
     batch = assignment.batch
     fields = batch_fields(batch)
-    slugs = {f.id: f.slug for f in fields}
-    if serves is None:
-        serves = {s.page: s for s in PageServe.objects.filter(attempt=attempt)}
     judgments = list(attempt.judgments.prefetch_related("values"))
     by_statement = {j.statement_id: j for j in judgments}
     evidence = (
@@ -604,11 +595,7 @@ def submission_build(
         pages.append(
             quality.StatementPage(
                 position=position,
-                values={
-                    slugs[v.field_id]: v.value
-                    for v in (judgment.values.all() if judgment else ())
-                    if v.field_id in slugs
-                },
+                values=judgment_values_by_slug(judgment, fields),
                 evidence_url=judgment.evidence_url if judgment else "",
                 justification=judgment.justification if judgment else "",
                 served_at=serve.first_served_at if serve else None,
@@ -706,7 +693,7 @@ def assignment_submit(
     locked = _assignment_lock(assignment)
     batch = locked.batch
     attempt = _attempt_for_input(assignment=locked, attempt_number=attempt_number, now=now)
-    serves = {s.page: s for s in PageServe.objects.filter(attempt=attempt)}
+    serves = attempt_serves(attempt)
     if "final" not in serves:
         raise HitConflict("Submit from the last page of the task.", code="page_not_served")
     comment = (comment or "").strip()

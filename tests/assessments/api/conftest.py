@@ -3,12 +3,14 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from assessments import models
 from assessments.hit_tokens import assignment_token_make
+from assessments.pseudonyms import worker_pseudonym
 from assessments.services.accounts import researcher_account_ensure
 from search.filters import url_host, url_normalise
 from search.models import EvidenceSelection, ResultClick, SearchQuery, SearchResult
@@ -112,8 +114,8 @@ def judged_batch(
             for a in attempts
         ]
     )
-    if attempts:
-        search_logs(batch, [a.assignment for a in attempts], pool[0])
+    if assignments:
+        search_logs(batch, assignments, pool[0])
         analysed(batch, answer_fields, judged, workers)
     return batch
 
@@ -289,4 +291,23 @@ def roles(owner, colleague, stranger, batch):
         "colleague": client_for(colleague),
         "owner": client_for(owner),
         "superuser": client_for(superuser),
+    }
+
+
+def all_pages(client, url) -> list[dict]:
+    """Return the rows of every page of a cursor-paginated list, following `next`."""
+    rows = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.content
+        rows += response.json()["results"]
+        url = response.json()["next"]
+    return rows
+
+
+def pseudonyms_of(batch) -> dict[str, models.Worker]:
+    """Return {export pseudonym: worker} for the workers of `batch`."""
+    return {
+        worker_pseudonym(w.platform, w.platform_id, salt=settings.WORKER_ID_SALT): w
+        for w in models.Worker.objects.filter(assignments__batch=batch)
     }

@@ -8,13 +8,11 @@ import zipfile
 
 import pyarrow.parquet as pq
 import pytest
-from django.conf import settings
 
 from assessments import models
-from assessments.pseudonyms import worker_pseudonym
 from assessments.selectors import exports as export_selectors
 
-from .conftest import judged_batch
+from .conftest import judged_batch, pseudonyms_of
 
 pytestmark = pytest.mark.django_db
 
@@ -33,13 +31,6 @@ def _body(response) -> bytes:
     return b"".join(response.streaming_content)
 
 
-def _pseudonyms(batch):
-    return {
-        worker_pseudonym(w.platform, w.platform_id, salt=settings.WORKER_ID_SALT): w
-        for w in models.Worker.objects.filter(assignments__batch=batch)
-    }
-
-
 def test_judgments_csv_has_a_row_per_worker_statement_attempt_and_a_column_per_field(
     owner_client, batch
 ):
@@ -50,7 +41,7 @@ def test_judgments_csv_has_a_row_per_worker_statement_attempt_and_a_column_per_f
     assert list(rows[0])[: len(IMPORT_HEADER)] == IMPORT_HEADER
     assert list(rows[0])[len(IMPORT_HEADER) :] == EXTRA_HEADER
     assert len(rows) == 3 * 5  # 3 workers x (4 statements + 1 gold) x 1 attempt
-    assert {r["worker_id"] for r in rows} == set(_pseudonyms(batch))
+    assert {r["worker_id"] for r in rows} == set(pseudonyms_of(batch))
     for row in rows:
         position = int(row["position"])
         assert int(row["dim_0"]) == position % 5 - 2
@@ -80,7 +71,7 @@ def test_a_missing_value_is_an_empty_cell(owner_client, batch):
 
 
 def test_no_export_or_package_contains_raw_worker_ids(owner_client, batch):
-    raw = [w.platform_id.encode() for w in _pseudonyms(batch).values()]
+    raw = [w.platform_id.encode() for w in pseudonyms_of(batch).values()]
     bodies = [
         _body(owner_client.get(f"/api/batches/{batch.pk}/exports/{kind}/{fmt}/"))
         for kind in ("judgments", "workers", "answers", "events")

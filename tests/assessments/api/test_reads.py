@@ -7,18 +7,9 @@ from assessments import models
 from assessments.api.urls import router
 from assessments.pseudonyms import worker_pseudonym
 
-from .conftest import judged_batch
+from .conftest import all_pages, judged_batch
 
 pytestmark = pytest.mark.django_db
-
-
-def _all_pages(client, url):
-    rows = []
-    while url:
-        body = client.get(url).json()
-        rows += body["results"]
-        url = body["next"]
-    return rows
 
 
 def test_judgments_carry_values_by_field_slug_and_pseudonymous_workers(owner_client, batch):
@@ -33,35 +24,35 @@ def test_judgments_carry_values_by_field_slug_and_pseudonymous_workers(owner_cli
 
 
 def test_cursor_pagination_visits_every_row_once(owner_client, batch):
-    rows = _all_pages(owner_client, "/api/judgments/?page_size=4")
+    rows = all_pages(owner_client, "/api/judgments/?page_size=4")
     assert len(rows) == 15 and len({r["id"] for r in rows}) == 15
     assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)
 
 
 def test_ordering_descending(owner_client, batch):
-    rows = _all_pages(owner_client, "/api/judgments/?ordering=-id&page_size=6")
+    rows = all_pages(owner_client, "/api/judgments/?ordering=-id&page_size=6")
     assert [r["id"] for r in rows] == sorted((r["id"] for r in rows), reverse=True)
 
 
 def test_filters_narrow_the_rows(owner_client, owner, batch):
     other = judged_batch(owner, workers=1, statements=2, slug="other")
-    assert len(_all_pages(owner_client, "/api/judgments/")) == 15 + 3
-    assert len(_all_pages(owner_client, f"/api/judgments/?batch={other.pk}")) == 3
-    assert len(_all_pages(owner_client, "/api/judgments/?statement_id=study-S1")) == 3
-    assert len(_all_pages(owner_client, "/api/judgments/?try_number=2")) == 0
-    assert len(_all_pages(owner_client, f"/api/statements/?batch={batch.pk}")) == 5
-    assert len(_all_pages(owner_client, f"/api/statements/?batch={batch.pk}&is_gold=true")) == 1
-    assert len(_all_pages(owner_client, "/api/batches/?status=live")) == 0
-    assert len(_all_pages(owner_client, "/api/behaviour-events/?kind=page_view")) == 4
-    assert len(_all_pages(owner_client, "/api/questionnaire-answers/?question=farmers")) == 4
+    assert len(all_pages(owner_client, "/api/judgments/")) == 15 + 3
+    assert len(all_pages(owner_client, f"/api/judgments/?batch={other.pk}")) == 3
+    assert len(all_pages(owner_client, "/api/judgments/?statement_id=study-S1")) == 3
+    assert len(all_pages(owner_client, "/api/judgments/?try_number=2")) == 0
+    assert len(all_pages(owner_client, f"/api/statements/?batch={batch.pk}")) == 5
+    assert len(all_pages(owner_client, f"/api/statements/?batch={batch.pk}&is_gold=true")) == 1
+    assert len(all_pages(owner_client, "/api/batches/?status=live")) == 0
+    assert len(all_pages(owner_client, "/api/behaviour-events/?kind=page_view")) == 4
+    assert len(all_pages(owner_client, "/api/questionnaire-answers/?question=farmers")) == 4
     assert owner_client.get("/api/judgments/?attempt_status=nonsense").status_code == 400
 
 
 def test_statements_show_expert_labels_to_researchers(owner_client, batch):
-    rows = _all_pages(owner_client, f"/api/statements/?batch={batch.pk}&is_gold=false")
+    rows = all_pages(owner_client, f"/api/statements/?batch={batch.pk}&is_gold=false")
     assert rows and all(r["expert_label"] and r["expert_ordinal"] is not None for r in rows)
     assert {r["dataset"] for r in rows} == {"politifact"}
-    gold = _all_pages(owner_client, f"/api/statements/?batch={batch.pk}&is_gold=true")[0]
+    gold = all_pages(owner_client, f"/api/statements/?batch={batch.pk}&is_gold=true")[0]
     assert (gold["gold_truth"], gold["expert_label"]) == ("high", None)
 
 
@@ -123,9 +114,9 @@ def test_time_filters_accept_any_iso_offset(owner_client, batch):
 def test_every_ordering_pages_through_every_row_once(owner_client, owner, batch, name, view):
     # Many rows tie on the ordering field (e.g. answered_at): the cursor must still see each once.
     judged_batch(owner, workers=2, statements=2, slug="other")
-    expected = sorted(r["id"] for r in _all_pages(owner_client, f"/api/{name}/"))
+    expected = sorted(r["id"] for r in all_pages(owner_client, f"/api/{name}/"))
     assert len(expected) >= 2
     for field in view.ordering_fields:
         for order in (field, f"-{field}"):
-            rows = _all_pages(owner_client, f"/api/{name}/?ordering={order}&page_size=1")
+            rows = all_pages(owner_client, f"/api/{name}/?ordering={order}&page_size=1")
             assert sorted(r["id"] for r in rows) == expected, order

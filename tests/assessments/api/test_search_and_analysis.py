@@ -7,15 +7,13 @@ import zipfile
 
 import pyarrow.parquet as pq
 import pytest
-from django.conf import settings
 
 from assessments import models
-from assessments.pseudonyms import worker_pseudonym
 from assessments.selectors import exports as export_selectors
 from assessments.selectors.analysis import analysis_report
 from assessments.services.analysis import batch_recompute
 
-from .conftest import judged_batch
+from .conftest import all_pages, judged_batch, pseudonyms_of
 
 pytestmark = pytest.mark.django_db
 
@@ -40,23 +38,6 @@ AGGREGATE_HEADER = [
 ]  # fmt: skip
 
 
-def _all_pages(client, url):
-    rows = []
-    while url:
-        response = client.get(url)
-        assert response.status_code == 200, response.content
-        rows += response.json()["results"]
-        url = response.json()["next"]
-    return rows
-
-
-def _pseudonyms(batch) -> dict[str, models.Worker]:
-    return {
-        worker_pseudonym(w.platform, w.platform_id, salt=settings.WORKER_ID_SALT): w
-        for w in models.Worker.objects.filter(assignments__batch=batch)
-    }
-
-
 def _export(client, batch, kind, fmt="csv", query=""):
     response = client.get(f"/api/batches/{batch.pk}/exports/{kind}/{fmt}/{query}")
     assert response.status_code == 200, response.content
@@ -70,9 +51,9 @@ def _csv_rows(body: bytes) -> list[dict]:
 def test_search_queries_carry_their_results_as_shown_with_clicks_and_selections(
     owner_client, batch
 ):
-    rows = _all_pages(owner_client, "/api/search-queries/")
+    rows = all_pages(owner_client, "/api/search-queries/")
     assert len(rows) == 4  # a search per worker, and the first worker's failed one
-    pseudonyms = _pseudonyms(batch)
+    pseudonyms = pseudonyms_of(batch)
     assert {r["worker_id"] for r in rows} == set(pseudonyms)
     ok = [r for r in rows if r["status"] == "ok"]
     assert len(ok) == 3
@@ -93,17 +74,17 @@ def test_search_queries_carry_their_results_as_shown_with_clicks_and_selections(
 
 
 def test_clicks_and_evidence_selections_name_the_worker_by_pseudonym(owner_client, batch):
-    clicks = _all_pages(owner_client, "/api/search-clicks/")
-    selections = _all_pages(owner_client, "/api/evidence-selections/")
+    clicks = all_pages(owner_client, "/api/search-clicks/")
+    selections = all_pages(owner_client, "/api/evidence-selections/")
     assert len(clicks) == len(selections) == 3
     assert {c["worker_id"] for c in clicks} == {s["worker_id"] for s in selections}
-    assert {c["worker_id"] for c in clicks} == set(_pseudonyms(batch))
+    assert {c["worker_id"] for c in clicks} == set(pseudonyms_of(batch))
     assert {(c["rank"], c["statement_id"]) for c in clicks} == {(1, "study-S0")}
     assert all(s["accepted"] and s["reason"] == "" for s in selections)
 
 
 def test_new_endpoints_never_serve_raw_worker_ids(owner_client, batch):
-    raw = [w.platform_id for w in _pseudonyms(batch).values()]
+    raw = [w.platform_id for w in pseudonyms_of(batch).values()]
     bodies = [owner_client.get(f"/api/{name}/").content.decode() for name in NEW_LISTS]
     bodies.append(owner_client.get(f"/api/batches/{batch.pk}/analysis/").content.decode())
     bodies += [
@@ -117,12 +98,12 @@ def test_new_endpoints_never_serve_raw_worker_ids(owner_client, batch):
 def test_new_endpoints_show_only_own_and_shared_batches(roles, owner, stranger, batch):
     theirs = judged_batch(stranger, workers=2, statements=2, slug="theirs")
     for name in NEW_LISTS:
-        own = {r["batch"] for r in _all_pages(roles["owner"], f"/api/{name}/")}
-        shared = {r["batch"] for r in _all_pages(roles["colleague"], f"/api/{name}/")}
-        strangers = {r["batch"] for r in _all_pages(roles["stranger"], f"/api/{name}/")}
+        own = {r["batch"] for r in all_pages(roles["owner"], f"/api/{name}/")}
+        shared = {r["batch"] for r in all_pages(roles["colleague"], f"/api/{name}/")}
+        strangers = {r["batch"] for r in all_pages(roles["stranger"], f"/api/{name}/")}
         assert own == shared == {batch.pk}, name
         assert strangers == {theirs.pk}, name
-        assert {r["batch"] for r in _all_pages(roles["superuser"], f"/api/{name}/")} == {
+        assert {r["batch"] for r in all_pages(roles["superuser"], f"/api/{name}/")} == {
             batch.pk,
             theirs.pk,
         }
@@ -138,7 +119,7 @@ def test_search_log_filters_narrow_the_rows(owner_client, owner, batch):
     other = judged_batch(owner, workers=1, statements=2, slug="other")
 
     def count(url):
-        return len(_all_pages(owner_client, url))
+        return len(all_pages(owner_client, url))
 
     assert count("/api/search-queries/") == 4 + 2
     assert count(f"/api/search-queries/?batch={other.pk}") == 2
@@ -168,11 +149,11 @@ def test_search_queries_list_in_a_fixed_number_of_queries(
 
 def test_aggregates_filters_and_values(owner_client, owner, batch):
     judged_batch(owner, workers=2, statements=1, slug="other")
-    rows = _all_pages(owner_client, f"/api/aggregates/?batch={batch.pk}")
+    rows = all_pages(owner_client, f"/api/aggregates/?batch={batch.pk}")
     assert len(rows) == 5 * 2  # (4 statements + 1 gold) x 2 fields
-    dim_1 = _all_pages(owner_client, f"/api/aggregates/?batch={batch.pk}&field_slug=dim_1")
+    dim_1 = all_pages(owner_client, f"/api/aggregates/?batch={batch.pk}&field_slug=dim_1")
     assert len(dim_1) == 5 and {r["field_slug"] for r in dim_1} == {"dim_1"}
-    [s1] = _all_pages(owner_client, "/api/aggregates/?statement_id=study-S1&field_slug=dim_0")
+    [s1] = all_pages(owner_client, "/api/aggregates/?statement_id=study-S1&field_slug=dim_0")
     assert (s1["n"], s1["mean"], s1["histogram"], s1["dataset"]) == (
         3,
         -1.0,
@@ -180,33 +161,33 @@ def test_aggregates_filters_and_values(owner_client, owner, batch):
         "politifact",
     )
     assert s1["expert_label"] and not s1["is_gold"]
-    gold = _all_pages(owner_client, f"/api/aggregates/?batch={batch.pk}&is_gold=true")
+    gold = all_pages(owner_client, f"/api/aggregates/?batch={batch.pk}&is_gold=true")
     assert {r["statement_id"] for r in gold} == {"study-HIGH"}
     assert {r["expert_label"] for r in gold} == {None}
-    ordered = _all_pages(owner_client, f"/api/aggregates/?batch={batch.pk}&ordering=-mean")
+    ordered = all_pages(owner_client, f"/api/aggregates/?batch={batch.pk}&ordering=-mean")
     assert [r["mean"] for r in ordered] == sorted((r["mean"] for r in rows), reverse=True)
 
 
 def test_analysis_results_by_batch_dataset_field_and_aggregation(owner_client, owner, batch):
     other = judged_batch(owner, workers=1, statements=2, slug="other")
-    [analysis] = _all_pages(owner_client, f"/api/analyses/?batch={batch.pk}")
+    [analysis] = all_pages(owner_client, f"/api/analyses/?batch={batch.pk}")
     assert (analysis["is_stale"], analysis["n_judgments"], analysis["n_statements"]) == (
         False,
         15,
         5,
     )
     assert analysis["field_correlations"] == {"dim_0": {"dim_1": 0.5}}
-    assert len(_all_pages(owner_client, "/api/analyses/?is_stale=false")) == 2
+    assert len(all_pages(owner_client, "/api/analyses/?is_stale=false")) == 2
     field = batch.fields.get(slug="dim_0")
-    [alpha] = _all_pages(owner_client, f"/api/agreement-results/?field={field.pk}")
+    [alpha] = all_pages(owner_client, f"/api/agreement-results/?field={field.pk}")
     assert (alpha["dataset"], alpha["field_slug"], alpha["alpha_interval"]) == ("all", "dim_0", 0.8)
-    assert len(_all_pages(owner_client, f"/api/agreement-results/?batch={other.pk}")) == 2
-    crowd = _all_pages(owner_client, "/api/crowd-expert-results/?aggregation=mean&field_slug=dim_1")
+    assert len(all_pages(owner_client, f"/api/agreement-results/?batch={other.pk}")) == 2
+    crowd = all_pages(owner_client, "/api/crowd-expert-results/?aggregation=mean&field_slug=dim_1")
     assert [(r["batch"], r["dataset"], r["pearson"]) for r in crowd] == [
         (batch.pk, "politifact", 0.6),
         (other.pk, "politifact", 0.6),
     ]
-    assert _all_pages(owner_client, "/api/crowd-expert-results/?aggregation=glad") == []
+    assert all_pages(owner_client, "/api/crowd-expert-results/?aggregation=glad") == []
 
 
 def test_batch_analysis_report_is_the_stored_report(owner_client, batch):
@@ -223,7 +204,7 @@ def test_search_log_export_has_a_row_per_shown_result(owner_client, batch):
     rows = _csv_rows(body)
     assert list(rows[0]) == SEARCH_LOG_HEADER
     assert len(rows) == 3 * 2 + 1  # 3 searches x 2 results, and one failed search
-    assert {r["worker_id"] for r in rows} == set(_pseudonyms(batch))
+    assert {r["worker_id"] for r in rows} == set(pseudonyms_of(batch))
     shown = [r for r in rows if r["status"] == "ok"]
     assert (
         sorted((r["rank"], r["clicked"], r["selected"]) for r in shown)
@@ -310,8 +291,8 @@ def test_aggregate_export_matches_a_real_analysis(owner_client, batch):
     report = owner_client.get(f"/api/batches/{batch.pk}/analysis/").json()
     assert report["n_judgments"] == 12 and not report["is_stale"]
     for name in ("analyses", "agreement-results", "crowd-expert-results"):
-        assert _all_pages(owner_client, f"/api/{name}/?batch={batch.pk}"), name
-    api = _all_pages(owner_client, f"/api/aggregates/?batch={batch.pk}")
+        assert all_pages(owner_client, f"/api/{name}/?batch={batch.pk}"), name
+    api = all_pages(owner_client, f"/api/aggregates/?batch={batch.pk}")
     assert {(r["statement_id"], r["field_slug"]): r["mean"] for r in api} == {
         key: a.mean for key, a in stored.items()
     }
