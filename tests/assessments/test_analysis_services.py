@@ -304,6 +304,7 @@ def _per_statement(batch):
     return per_statement, {f.slug: f.pk for f in fields}
 
 
+@pytest.mark.postgres  # the writer under test is PostgreSQL's
 def test_copy_writer_stores_what_the_orm_writer_stores(batch):
     from assessments.services import analysis as services
 
@@ -321,6 +322,7 @@ def test_copy_writer_stores_what_the_orm_writer_stores(batch):
     assert len(by_orm) == len(per_statement)
 
 
+@pytest.mark.postgres  # the writer under test is PostgreSQL's
 def test_array_upsert_writes_what_the_orm_upsert_writes(batch):
     from assessments.services import analysis as services
 
