@@ -258,7 +258,7 @@ class AgreementResultSerializer(serializers.ModelSerializer):
         fields = [
             "id", "batch", "dataset", "field", "field_slug", "alpha_interval", "alpha_ordinal",
             "interval_ci_low", "interval_ci_high", "ordinal_ci_low", "ordinal_ci_high",
-            "n_statements", "n_judgments",
+            "phi", "phi_hdi_low", "phi_hdi_high", "phi_r_hat", "n_statements", "n_judgments",
         ]  # fmt: skip
 
 

@@ -190,6 +190,20 @@ def test_analysis_results_by_batch_dataset_field_and_aggregation(owner_client, o
     assert all_pages(owner_client, "/api/crowd-expert-results/?aggregation=glad") == []
 
 
+def test_agreement_results_carry_phi_when_it_was_computed(owner_client, batch):
+    field = batch.fields.get(slug="dim_0")
+    models.AgreementResult.objects.filter(batch=batch, field=field).update(
+        phi=0.41, phi_hdi_low=0.2, phi_hdi_high=0.6, phi_r_hat=1.01
+    )
+    [alpha] = all_pages(owner_client, f"/api/agreement-results/?field={field.pk}")
+    assert (alpha["phi"], alpha["phi_hdi_low"], alpha["phi_hdi_high"], alpha["phi_r_hat"]) == (
+        0.41,
+        0.2,
+        0.6,
+        1.01,
+    )
+
+
 def test_batch_analysis_report_is_the_stored_report(owner_client, batch):
     response = owner_client.get(f"/api/batches/{batch.pk}/analysis/")
     assert response.status_code == 200
